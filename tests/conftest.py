@@ -1,0 +1,28 @@
+"""Make the repository root importable as the package ``litellm_screenwriter``.
+
+The repository *is* the extension (Blender loads it as ``bl_ext.<repo>.litellm_screenwriter``),
+so tests alias the checkout, whatever its folder is called, to the pinned package name.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _alias_package() -> None:
+    if "litellm_screenwriter" in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(
+        "litellm_screenwriter", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["litellm_screenwriter"] = module
+    spec.loader.exec_module(module)
+
+
+_alias_package()
