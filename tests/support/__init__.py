@@ -1,0 +1,1 @@
+"""Shared test helpers: the scripted LiteLLM mock server and its pytest fixtures."""
