@@ -19,7 +19,8 @@ def _alias_package() -> None:
     spec = importlib.util.spec_from_file_location(
         "litellm_screenwriter", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["litellm_screenwriter"] = module
     spec.loader.exec_module(module)

@@ -1,0 +1,64 @@
+# Two commands matter: `make demo` and `make test`. Both bootstrap what they need from the
+# hashed locks in requirements/ (only Python 3.11 and make are assumed); downloads are cached in
+# $(CACHE_DIR), outside git, so a fresh clone on the same machine reuses them.
+
+PYTHON ?= python3.11
+export PYTHON
+export CACHE_DIR ?= $(HOME)/.cache/litellm-screenwriter
+DEV := .venv/dev/bin/python
+BOOTSTRAP := ./tools/bootstrap_venv.sh
+
+.PHONY: help venv venv-dev venv-blender venv-blender42 venv-proxy wheels build lint format \
+        test test-fast test-blender42 demo bench clean
+
+help:
+	@echo "make demo            build the extension and run the demo in real Blender"
+	@echo "make test            lint + build + every test (client, worker, proxy, Blender 4.5)"
+	@echo "make test-blender42  the real-Blender tests against bpy 4.2 LTS (the minimum)"
+	@echo "make build           one zip per platform into dist/ with Blender's own tool"
+	@echo "make bench           benchmarks: table + bench/results/latest.json"
+	@echo "make lint / format   ruff"
+
+venv: venv-dev venv-blender venv-proxy
+venv-dev:
+	@$(BOOTSTRAP) dev
+venv-blender:
+	@$(BOOTSTRAP) blender
+venv-blender42:
+	@$(BOOTSTRAP) blender42
+venv-proxy:
+	@$(BOOTSTRAP) proxy
+
+wheels: venv-dev
+	@$(DEV) tools/fetch_wheels.py
+
+build: venv-dev venv-blender
+	@$(DEV) tools/build.py
+
+lint: venv-dev
+	@.venv/dev/bin/ruff check .
+	@.venv/dev/bin/ruff format --check .
+
+format: venv-dev
+	@.venv/dev/bin/ruff format .
+	@.venv/dev/bin/ruff check --fix .
+
+test: lint build venv-proxy
+	@$(DEV) -m coverage run -m pytest
+	@$(DEV) -m coverage report --include='client/*'
+
+# Everything but real Blender and the real proxy: for a quick loop while editing.
+test-fast: venv-dev
+	@$(DEV) -m pytest -m "not blender and not proxy"
+
+test-blender42: build venv-blender42
+	@BLENDER_PYTHON=.venv/blender42/bin/python $(DEV) -m pytest -m blender
+
+demo: build
+	@$(DEV) tools/demo.py
+
+bench: build
+	@$(DEV) bench/run.py
+
+clean:
+	rm -rf dist wheels .venv .pytest_cache .ruff_cache .coverage

@@ -1,0 +1,164 @@
+"""Fail the build when an extension zip could raise ModuleNotFoundError after install.
+
+Two checks, each naming the file at fault:
+- ``manifest``: every wheel the manifest lists exists on disk.
+- ``dist``: for each platform zip, the third-party modules the extension's own code imports,
+  and every dependency of theirs (Requires-Dist, markers evaluated for that platform), are
+  provided by a wheel inside that zip, and no wheel in it belongs to another platform.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import sys
+import tomllib
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Modules that Blender itself provides to add-ons.
+BLENDER_MODULES = {
+    "bpy", "bpy_extras", "bpy_types", "_bpy", "mathutils", "bmesh", "bgl", "blf", "gpu",
+    "gpu_extras", "aud", "idprop", "imbuf", "freestyle", "bl_math", "bl_ui", "bl_operators",
+    "addon_utils", "rna_prop_ui", "bl_app_template_utils", "bl_keymap_utils",
+}  # fmt: skip
+
+PLATFORM_ENV = {
+    "windows-x64": {"sys_platform": "win32", "platform_system": "Windows",
+                    "platform_machine": "AMD64", "os_name": "nt"},
+    "macos-arm64": {"sys_platform": "darwin", "platform_system": "Darwin",
+                    "platform_machine": "arm64", "os_name": "posix"},
+    "macos-x64": {"sys_platform": "darwin", "platform_system": "Darwin",
+                  "platform_machine": "x86_64", "os_name": "posix"},
+    "linux-x64": {"sys_platform": "linux", "platform_system": "Linux",
+                  "platform_machine": "x86_64", "os_name": "posix"},
+}  # fmt: skip
+PYTHON_ENV = {"python_version": "3.11", "python_full_version": "3.11.9",
+              "implementation_name": "cpython", "platform_python_implementation": "CPython",
+              "platform_release": "", "platform_version": "", "implementation_version": "3.11.9",
+              "extra": ""}  # fmt: skip
+PLATFORM_TAG = {
+    "windows-x64": re.compile(r"win_amd64"),
+    "macos-arm64": re.compile(r"macosx_\d+_\d+_(arm64|universal2)"),
+    "macos-x64": re.compile(r"macosx_\d+_\d+_(x86_64|universal2|intel)"),
+    "linux-x64": re.compile(r"(manylinux|musllinux)\w*_x86_64|linux_x86_64"),
+}
+
+
+class Wheel:
+    """What a wheel inside a zip provides (distribution, top-level modules) and requires."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.filename = name.rsplit("/", 1)[-1]
+        with zipfile.ZipFile(io.BytesIO(data)) as wheel:
+            names = wheel.namelist()
+            meta_path = next(n for n in names if n.endswith(".dist-info/METADATA"))
+            meta = Parser().parsestr(wheel.read(meta_path).decode())
+        self.dist = canonicalize_name(meta["Name"])
+        self.requires = [Requirement(r) for r in meta.get_all("Requires-Dist") or []]
+        self.modules = {n.split("/")[0].removesuffix(".py") for n in names if ".dist-info" not in n}
+        self.platform_tag = self.filename.removesuffix(".whl").split("-")[-1]
+
+
+def imported_modules(sources: dict[str, str]) -> dict[str, str]:
+    """Third-party top-level modules imported by the extension's code -> first file importing."""
+    found: dict[str, str] = {}
+    for path, text in sorted(sources.items()):
+        for node in ast.walk(ast.parse(text, path)):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in BLENDER_MODULES or top == "__future__":
+                    continue
+                found.setdefault(top, path)
+    return found
+
+
+def check_zip(path: Path) -> list[str]:
+    errors: list[str] = []
+    with zipfile.ZipFile(path) as archive:
+        manifest = tomllib.loads(archive.read("blender_manifest.toml").decode())
+        platforms = manifest.get("build", {}).get("generated", {}).get("platforms") or []
+        if len(platforms) != 1:
+            return [f"{path.name}: not a single-platform build (platforms={platforms})"]
+        platform = platforms[0]
+        wheels = [Wheel(n, archive.read(n)) for n in archive.namelist() if n.endswith(".whl")]
+        sources = {
+            n: archive.read(n).decode()
+            for n in archive.namelist()
+            if n.endswith(".py") and not n.startswith("wheels/")
+        }
+    env = {**PYTHON_ENV, **PLATFORM_ENV[platform]}
+    by_dist = {w.dist: w for w in wheels}
+    by_module = {m: w for w in wheels for m in w.modules}
+    for wheel in wheels:
+        if wheel.platform_tag != "any" and not PLATFORM_TAG[platform].search(wheel.platform_tag):
+            errors.append(f"{path.name}: wheel {wheel.filename} is not for {platform}")
+    # Roots: what the code imports, plus what requirements/wheels.in declares (lazy imports too).
+    todo = [(canonicalize_name(r.name), "declared in requirements/wheels.in") for r in _declared()]
+    for module, importer in imported_modules(sources).items():
+        if module not in by_module:
+            errors.append(f"{path.name}: {importer} imports '{module}' but no wheel provides it")
+        else:
+            todo.append((by_module[module].dist, f"imported by {importer}"))
+    seen: set[str] = set()
+    while todo:
+        dist, why = todo.pop()
+        if dist in seen:
+            continue
+        seen.add(dist)
+        wheel = by_dist.get(dist)
+        if wheel is None:
+            errors.append(f"{path.name}: no wheel for '{dist}' ({why})")
+            continue
+        for req in wheel.requires:
+            if req.marker is None or Marker(str(req.marker)).evaluate(env):
+                todo.append((canonicalize_name(req.name), f"required by {wheel.filename}"))
+    return errors
+
+
+def _declared() -> list[Requirement]:
+    lines = (ROOT / "requirements" / "wheels.in").read_text().splitlines()
+    return [Requirement(line) for line in (x.split("#")[0].strip() for x in lines) if line]
+
+
+def check_manifest(manifest_path: Path) -> list[str]:
+    manifest = tomllib.loads(manifest_path.read_text())
+    return [
+        f"{manifest_path.name}: listed wheel {entry} does not exist (run: make wheels)"
+        for entry in manifest.get("wheels", [])
+        if not (manifest_path.parent / entry).is_file()
+    ]
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["manifest"]:
+        errors = check_manifest(ROOT / "blender_manifest.toml")
+    elif argv[:1] == ["dist"] and len(argv) > 1:
+        zips = [Path(p) for p in argv[1:]]
+        errors = [e for z in zips for e in check_zip(z)]
+        if not errors:
+            print(f"check_build: {len(zips)} zips carry every wheel their imports need")
+    else:
+        print("usage: check_build.py manifest | dist ZIP...")
+        return 2
+    for error in errors:
+        print(f"check_build: {error}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
