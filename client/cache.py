@@ -38,6 +38,17 @@ IGNORED_PARAMS: frozenset[str] = frozenset(
 )
 
 
+def _normalize(value: Any) -> Any:
+    """Make equal requests encode equally: ``0.0`` and ``0`` (the server reads both the same)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {str(k): _normalize(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_normalize(v) for v in value]
+    return value
+
+
 def is_deterministic(params: Mapping[str, Any], force: bool | None) -> bool:
     """Whether a request may be answered from the cache.
 
@@ -82,10 +93,10 @@ class ResponseCache:
         """The cache key of a request: a sha256 hex digest of its normalized JSON form.
 
         Parameter order does not matter, parameters in ``IGNORED_PARAMS`` are left out, and so
-        are parameters set to None (the same as not sending them).
+        are parameters set to None (the same as not sending them); ``0.0`` and ``0`` are equal.
         """
         relevant = {k: v for k, v in params.items() if k not in IGNORED_PARAMS and v is not None}
-        document = {"model": model, "messages": messages, "params": relevant}
+        document = _normalize({"model": model, "messages": messages, "params": relevant})
         encoded = json.dumps(
             document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr
         )
