@@ -1,0 +1,229 @@
+"""Turn whatever an error response carries into the typed error, with a readable message.
+
+Servers in front of a model disagree on error bodies: OpenAI and LiteLLM send
+``{"error": {...}}`` (LiteLLM often nests the provider's JSON inside the message string),
+FastAPI sends ``{"detail": ...}``, a reverse proxy sends an HTML page, some send nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import defaults
+from .errors import APIStatusError, status_error_class
+
+__all__ = ["ErrorDetails", "error_from_body", "error_from_payload", "parse_error_body"]
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
+_H1 = re.compile(rb"<h1[^>]*>(.*?)</h1>", re.I | re.S)
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+# OpenAI error types, for error events that carry a type but no status code.
+_STATUS_BY_TYPE = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "auth_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "rate_limit_error": 429,
+    "rate_limit_exceeded": 429,
+    "insufficient_quota": 429,
+    "api_error": 500,
+    "server_error": 500,
+    "internal_server_error": 500,
+}
+# OpenAI error codes that name the failure better than its type does (a wrong key comes as
+# type "invalid_request_error", code "invalid_api_key").
+_STATUS_BY_CODE = {
+    **_STATUS_BY_TYPE,
+    "invalid_api_key": 401,
+    "model_not_found": 404,
+    "context_length_exceeded": 400,
+}
+# Malformed or hostile bodies may nest deeper than the parser's recursion limit.
+_UNPARSABLE = (ValueError, RecursionError)
+
+
+@dataclass(frozen=True)
+class ErrorDetails:
+    """What could be read out of an error body."""
+
+    message: str
+    type: str | None = None
+    code: str | None = None
+
+
+def _one_line(text: str, limit: int = defaults.MAX_ERROR_MESSAGE_CHARS) -> str:
+    text = _SPACE.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _inner_message(value: Any) -> str | None:
+    """The innermost human message of a decoded JSON error value."""
+    for _ in range(5):
+        if isinstance(value, Mapping):
+            if "error" in value:
+                value = value["error"]
+                continue
+            if "message" in value:
+                value = value["message"]
+                continue
+            if "detail" in value:
+                value = value["detail"]
+                continue
+            return None
+        break
+    return value if isinstance(value, str) else None
+
+
+def readable_message(message: str) -> str:
+    """Replace JSON nested inside a LiteLLM message string by the message it carries.
+
+    ``litellm.RateLimitError: OpenAIException - {"error": {"message": "Slow down"}}`` reads
+    ``litellm.RateLimitError: OpenAIException - Slow down``.
+    """
+    start = message.find("{")
+    end = message.rfind("}")
+    if start < 0 or end <= start:
+        return message
+    nested = message[start : end + 1]
+    try:
+        inner = _inner_message(json.loads(nested))
+    except _UNPARSABLE:
+        try:  # LiteLLM sometimes prints the provider's error as a Python dict
+            inner = _inner_message(ast.literal_eval(nested))
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            inner = None
+    if inner is None:
+        return message
+    inner = readable_message(inner)
+    prefix = message[:start].rstrip(" -:")
+    return f"{prefix} - {inner}" if prefix else inner
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+def _from_json(data: Any) -> ErrorDetails | None:
+    if isinstance(data, Mapping):
+        error = data.get("error")
+        if isinstance(error, Mapping):
+            message = _inner_message(error) or json.dumps(error)
+            return ErrorDetails(
+                readable_message(message), _text(error.get("type")), _text(error.get("code"))
+            )
+        if isinstance(error, str):
+            return ErrorDetails(readable_message(error), _text(data.get("type")))
+        detail = data.get("detail")
+        if isinstance(detail, str):
+            return ErrorDetails(readable_message(detail))
+        if isinstance(detail, list):  # FastAPI validation errors
+            parts = []
+            for item in detail:
+                if isinstance(item, Mapping):
+                    loc = item.get("loc")
+                    if not isinstance(loc, list | tuple):
+                        loc = () if loc is None else (loc,)
+                    where = ".".join(str(p) for p in loc if p != "body")
+                    msg = str(item.get("msg", ""))
+                    parts.append(f"{where}: {msg}" if where else msg)
+                else:
+                    parts.append(str(item))
+            return ErrorDetails("; ".join(parts), "validation_error")
+        if isinstance(detail, Mapping):
+            found = _from_json(detail)
+            return found or ErrorDetails(json.dumps(detail))
+        if isinstance(data.get("message"), str):
+            return ErrorDetails(readable_message(data["message"]), _text(data.get("type")))
+        return ErrorDetails(json.dumps(data)) if data else None
+    if isinstance(data, str):
+        return ErrorDetails(readable_message(data))
+    return None
+
+
+def parse_error_body(body: bytes, content_type: str = "") -> ErrorDetails:
+    """Read the message (and type and code) out of an error body of any form."""
+    stripped = body.strip()
+    if not stripped:
+        return ErrorDetails("")
+    if stripped[:1] in b'{["':  # JSON, whatever the Content-Type says
+        try:
+            found = _from_json(json.loads(stripped))
+        except _UNPARSABLE:
+            found = None
+        if found is not None:
+            return ErrorDetails(_one_line(found.message), found.type, found.code)
+    if b"<html" in stripped[:512].lower() or "html" in content_type or stripped[:1] == b"<":
+        match = _TITLE.search(stripped) or _H1.search(stripped)
+        if match:
+            title = html.unescape(_TAG.sub(" ", match.group(1).decode("utf-8", "replace")))
+        else:
+            title = html.unescape(_TAG.sub(" ", stripped.decode("utf-8", "replace")))
+        return ErrorDetails(_one_line(f"{_one_line(title, 120)} (an HTML page, not the API)"))
+    return ErrorDetails(_one_line(stripped.decode("utf-8", "replace")))
+
+
+def _status_of(code: str | None, type_: str | None, fallback: int) -> int:
+    if code is not None and code.isdigit() and 400 <= int(code) <= 599:
+        return int(code)
+    if code is not None and code.lower() in _STATUS_BY_CODE:
+        return _STATUS_BY_CODE[code.lower()]
+    if type_ is not None and type_.lower() in _STATUS_BY_TYPE:
+        return _STATUS_BY_TYPE[type_.lower()]
+    return fallback
+
+
+def error_from_body(
+    status: int,
+    body: bytes,
+    content_type: str = "",
+    *,
+    request_id: str | None = None,
+    url: str | None = None,
+    retry_after: float | None = None,
+) -> APIStatusError:
+    """The typed error for an HTTP error response."""
+    details = parse_error_body(body, content_type)
+    return status_error_class(status)(
+        details.message,
+        status=status,
+        type=details.type,
+        code=details.code,
+        request_id=request_id,
+        url=url,
+        retry_after=retry_after,
+    )
+
+
+def error_from_payload(
+    payload: Any, *, request_id: str | None = None, url: str | None = None
+) -> APIStatusError:
+    """The typed error for an error event inside a stream (``{"error": {...}}`` or a string).
+
+    The HTTP status was 200, so the status comes from the error's ``code`` or ``type``; an
+    error without either counts as a server failure (500).
+    """
+    try:
+        details = _from_json(payload if isinstance(payload, Mapping | str) else str(payload))
+    except RecursionError:
+        details = None
+    details = details or ErrorDetails("")
+    status = _status_of(details.code, details.type, 500)
+    return status_error_class(status)(
+        _one_line(details.message),
+        status=status,
+        type=details.type,
+        code=details.code,
+        request_id=request_id,
+        url=url,
+    )

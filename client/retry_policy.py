@@ -1,0 +1,128 @@
+"""When to retry a failed request and how long to wait first: data plus one pure function.
+
+``RetryPolicy`` holds the numbers; ``decide_retry()`` looks at one failure (status, headers,
+attempt number) and returns a ``RetryDecision``. No I/O, no clock or randomness of its own
+(both are passed in), so every rule is testable in isolation.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import defaults
+
+__all__ = ["RetryDecision", "RetryPolicy", "decide_retry", "server_wait"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """What retries and how: ``max_retries`` after the first attempt, backoff
+    ``initial_backoff * 2**attempt`` capped at ``max_backoff`` with jitter, and a server-asked
+    wait above ``max_retry_wait`` failing at once."""
+
+    max_retries: int = defaults.DEFAULT_MAX_RETRIES
+    initial_backoff: float = defaults.DEFAULT_INITIAL_BACKOFF
+    max_backoff: float = defaults.DEFAULT_MAX_BACKOFF
+    max_retry_wait: float = defaults.DEFAULT_MAX_RETRY_WAIT
+    retry_statuses: frozenset[int] = defaults.RETRYABLE_STATUSES
+    jitter: float = defaults.JITTER
+
+    def retryable_status(self, status: int) -> bool:
+        """408, 409, 429 and every 5xx."""
+        return status in self.retry_statuses or status >= 500
+
+
+@dataclass(frozen=True)
+class RetryDecision:
+    """``retry``: try again after ``delay`` seconds. ``server_wait``: what the server asked
+    for (seconds), if it did; ``reason`` explains the decision for the log."""
+
+    retry: bool
+    delay: float = 0.0
+    server_wait: float | None = None
+    reason: str = ""
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    value = headers.get(name)
+    if value is None:  # plain dicts are case-sensitive; multidicts are not
+        lowered = name.lower()
+        for key, candidate in headers.items():
+            if key.lower() == lowered:
+                return candidate
+    return value
+
+
+def server_wait(headers: Mapping[str, str] | None, now: float) -> float | None:
+    """Seconds the server asked us to wait: ``retry-after-ms``, else ``Retry-After`` as
+    seconds or an HTTP date (``now`` is the wall-clock time, for the date form)."""
+    value = _header(headers, "retry-after-ms")
+    if value is not None:
+        try:
+            wait = float(value) / 1000.0
+        except ValueError:
+            wait = None
+        if wait is not None and math.isfinite(wait) and wait >= 0:
+            return wait
+    value = _header(headers, "retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        wait = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:  # "-0000": a UTC time of unknown origin, not local time
+            when = when.replace(tzinfo=datetime.UTC)
+        return max(0.0, when.timestamp() - now)
+    return wait if math.isfinite(wait) and wait >= 0 else None
+
+
+def decide_retry(
+    policy: RetryPolicy,
+    attempt: int,
+    *,
+    status: int | None = None,
+    headers: Mapping[str, str] | None = None,
+    connection_error: bool = False,
+    now: float = 0.0,
+    random: float = 1.0,
+) -> RetryDecision:
+    """Decide on one failure.
+
+    ``attempt`` counts from 0 (the first try failed); ``status`` is the HTTP status, or
+    None for a connection error or timeout (``connection_error=True``); ``random`` in [0, 1]
+    picks the jitter. A server wait longer than ``max_retry_wait`` returns ``retry=False``
+    with ``server_wait`` set, so the caller can fail at once and say how long to wait.
+    """
+    wait = server_wait(headers, now)
+    should = (_header(headers, "x-should-retry") or "").strip().lower()
+    if should == "false":
+        return RetryDecision(False, server_wait=wait, reason="server said x-should-retry: false")
+    if status is not None and should != "true" and not policy.retryable_status(status):
+        return RetryDecision(False, server_wait=wait, reason=f"status {status} is final")
+    if status is None and not connection_error:
+        return RetryDecision(False, reason="not a retryable failure")
+    if wait is not None and wait > policy.max_retry_wait:
+        return RetryDecision(
+            False, server_wait=wait, reason=f"server asks to wait {wait:g} s, over the limit"
+        )
+    if attempt >= policy.max_retries:
+        return RetryDecision(False, server_wait=wait, reason="no retries left")
+    if wait is not None:
+        return RetryDecision(True, wait, wait, "server asked to wait")
+    # The exponent is capped: 2.0**1024 overflows, and 2**64 times any backoff is over the cap.
+    backoff = min(policy.initial_backoff * 2.0 ** min(attempt, 64), policy.max_backoff)
+    backoff *= 1.0 - policy.jitter * min(max(random, 0.0), 1.0)
+    return RetryDecision(True, backoff, None, "exponential backoff")
