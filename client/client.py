@@ -1,0 +1,622 @@
+"""``LiteLLMClient``: the asyncio client for a LiteLLM proxy (any OpenAI-compatible server).
+
+One ``aiohttp.ClientSession`` with a pooled ``TCPConnector`` per client; every request goes
+through the same path: check the payload, wait for the client-side limiter, send with the
+request kind's timeouts, turn failures into typed errors, retry what may be retried. Streaming
+lives in ``streaming.py`` and reuses these pieces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import random
+import ssl
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import aiohttp
+
+from . import defaults
+from .cache import ResponseCache, is_deterministic
+from .config import ClientConfig
+from .error_bodies import error_from_body, error_from_payload
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    InvalidRequestError,
+    LiteLLMError,
+    RateLimitError,
+)
+from .limiter import RateLimiter
+from .quick_checks import completion_is_well_formed, request_is_well_formed
+from .request_log import RequestLog, logger, redact
+from .retry_policy import RetryDecision, RetryPolicy, decide_retry
+from .stats import ClientStats, StatsCounter
+from .streaming import ChatStream
+from .timeouts import Timeout
+from .types import Completion, Health, Usage
+from .validation import schema_errors, validate_request
+
+__all__ = ["LiteLLMClient"]
+
+T = TypeVar("T")
+
+_MAX_ERROR_BODY = 64 * 1024  # bytes of an error body worth reading
+
+
+def _unsafe_header(headers: Mapping[str, str]) -> str | None:
+    """The name of the first header whose name or value could split the HTTP request."""
+    for name, value in headers.items():
+        if any(c in str(name) for c in "\r\n:") or any(c in str(value) for c in "\r\n\0"):
+            return str(name)
+    return None
+
+
+def _float_header(headers: Mapping[str, str], name: str) -> float | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def usage_from(data: Any) -> Usage | None:
+    """The ``Usage`` of a validated ``usage`` object, or None when absent."""
+    if not isinstance(data, dict):
+        return None
+    prompt = data.get("prompt_tokens", 0)
+    completion = data.get("completion_tokens", 0)
+    return Usage(prompt, completion, data.get("total_tokens") or prompt + completion)
+
+
+class LiteLLMClient:
+    """An async client for one LiteLLM proxy. Use it as ``async with LiteLLMClient(config)``.
+
+    Not thread-safe: use it from the event loop it first ran on (the worker thread does).
+    """
+
+    def __init__(
+        self, config: ClientConfig | None = None, *, cache: ResponseCache | None = None
+    ) -> None:
+        self.config = config if config is not None else ClientConfig()
+        cfg = self.config
+        if cache is None and cfg.cache_enabled:
+            cache = ResponseCache(cfg.cache_max_entries, cfg.cache_ttl)
+        self.cache = cache
+        self._policy = RetryPolicy(
+            max_retries=cfg.max_retries,
+            initial_backoff=cfg.initial_backoff,
+            max_backoff=cfg.max_backoff,
+            max_retry_wait=cfg.max_retry_wait,
+        )
+        self._limiter = RateLimiter(cfg.max_concurrent_requests, cfg.requests_per_minute)
+        self._counter = StatsCounter()
+        self._log = RequestLog(cfg.log_file, (cfg.api_key,))
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+        self._random = random.random
+        headers = {
+            "User-Agent": defaults.USER_AGENT,
+            "Accept": "application/json, text/event-stream",
+            "Content-Type": "application/json",
+        }
+        if cfg.api_key:
+            headers["Authorization"] = f"Bearer {cfg.api_key}"
+        headers.update(cfg.extra_headers)
+        self._headers = headers
+        self._bad_header = _unsafe_header(headers)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> LiteLLMClient:
+        self._ensure_session()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the pool and the request log; safe to call more than once."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+        self._log.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __repr__(self) -> str:
+        key = "None" if self.config.api_key is None else "'***'"
+        return f"LiteLLMClient(base_url={self.config.base_url!r}, api_key={key})"
+
+    @property
+    def stats(self) -> ClientStats:
+        """Pool reuse, requests, retries, rate-limit waits, cache hits, tokens and cost so far."""
+        return self._counter.snapshot(self._limiter.waits)
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens used by every request of this client, added up."""
+        return self._counter.usage
+
+    def _ensure_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise LiteLLMError(
+                "this client was closed", hint="create a new LiteLLMClient to send more requests"
+            )
+        if self._session is None:
+            cfg = self.config
+            connector = aiohttp.TCPConnector(
+                limit=cfg.max_connections,
+                keepalive_timeout=defaults.KEEPALIVE_TIMEOUT,
+                ssl=self._ssl_setting(),
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                trust_env=cfg.trust_env,
+                trace_configs=[self._counter.trace_config()],
+                timeout=aiohttp.ClientTimeout(total=None),
+                skip_auto_headers=("User-Agent",),
+            )
+        return self._session
+
+    def _ssl_setting(self) -> ssl.SSLContext | bool:
+        cfg = self.config
+        if not cfg.verify:
+            logger.warning(
+                "TLS certificate verification is OFF for %s: use this only for a test server",
+                cfg.base_url,
+            )
+            return False
+        if not cfg.base_url.startswith("https:") and not cfg.ca_file:
+            return True  # plain HTTP: aiohttp's default, no bundle to load
+        import certifi
+
+        context = ssl.create_default_context(cafile=certifi.where())
+        if cfg.ca_file:
+            try:
+                context.load_verify_locations(cfg.ca_file)
+            except (OSError, ssl.SSLError) as error:
+                raise InvalidRequestError(
+                    f"the CA file {cfg.ca_file} cannot be read ({error})",
+                    hint="choose a PEM certificate file in the add-on preferences, or clear it",
+                ) from error
+        return context
+
+    # -- public API -----------------------------------------------------------------------------
+
+    async def complete(
+        self,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        kind: str = defaults.DEFAULT_KIND,
+        timeout: Timeout | None = None,  # noqa: ASYNC109 - a per-phase profile, not one number
+        cache: bool | None = None,
+        **params: Any,
+    ) -> Completion:
+        """One chat completion, whole. ``kind`` picks the timeout profile; ``cache`` forces
+        (True) or forbids (False) the response cache, which otherwise serves temperature 0."""
+        payload = self._payload(model, messages, params, stream=False)
+        key = self._cache_key(payload, params, cache)
+        if key is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                self._counter.cache_hits += 1
+                return dataclasses.replace(hit, cached=True)
+        limits = timeout or self.config.timeout_for(kind)
+        request_id = uuid.uuid4().hex
+        body = self._encode(payload)
+
+        async def attempt(number: int) -> Completion:
+            async with self._limiter.slot():
+                response, deadline = await self._send(
+                    "POST", defaults.CHAT_PATH, body, limits, kind, request_id, number
+                )
+                try:
+                    raw = await self._read_all(response, deadline)
+                except BaseException:
+                    response.close()
+                    raise
+                response.release()
+            return self._completion_from(raw, response, request_id)
+
+        completion = await self._retrying(attempt)
+        self._counter.add_usage(completion.usage, completion.cost)
+        if key is not None:
+            self.cache.put(key, completion)
+        return completion
+
+    def stream(
+        self,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        kind: str = defaults.DEFAULT_KIND,
+        timeout: Timeout | None = None,
+        cache: bool | None = None,
+        **params: Any,
+    ) -> ChatStream:
+        """A streamed chat completion: ``async with client.stream(...) as s: async for text in s``;
+        afterwards ``s.completion`` holds the whole ``Completion`` (usage included)."""
+        return ChatStream(self, model, messages, params, kind=kind, timeout=timeout, cache=cache)
+
+    async def list_models(self) -> list[str]:
+        """The model names the proxy offers to this key, in the server's order."""
+        data = await self._get_json(defaults.MODELS_PATH)
+        problems = schema_errors("models", data)
+        if problems:
+            raise APIResponseValidationError(
+                f"the model list is malformed: {problems[0]}", url=self.config.base_url
+            )
+        return [item["id"] for item in data["data"]]
+
+    async def health(self) -> Health:
+        """Ask the proxy whether it is alive (and ready, where it says). Raises
+        ``APIConnectionError`` when nothing answers at all."""
+        limits = self.config.timeout_for("utility")
+        started = time.perf_counter()
+        alive_status, alive_text = await self._probe(defaults.HEALTH_LIVELINESS_PATH, limits)
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        ready: bool | None = None
+        detail = alive_text
+        if 200 <= alive_status < 300:
+            ready_status, ready_text = await self._probe(defaults.HEALTH_READINESS_PATH, limits)
+            if ready_status != 404:
+                ready = 200 <= ready_status < 300
+                detail = ready_text or detail
+        return Health(
+            alive=200 <= alive_status < 300,
+            ready=ready,
+            latency_ms=latency_ms,
+            url=self.config.base_url,
+            detail=detail[:200],
+        )
+
+    # -- building requests ----------------------------------------------------------------------
+
+    def _payload(
+        self,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        params: Mapping[str, Any],
+        *,
+        stream: bool,
+    ) -> dict[str, Any]:
+        if isinstance(messages, str | bytes | Mapping):
+            raise InvalidRequestError(
+                "messages must be a list of {'role': ..., 'content': ...} objects"
+            )
+        payload = {"model": model, "messages": list(messages), **params}
+        if stream:
+            payload["stream"] = True
+            payload.setdefault("stream_options", {"include_usage": True})
+        else:
+            payload.pop("stream", None)
+        if not request_is_well_formed(payload):
+            problems = validate_request(payload)
+            if problems:
+                raise InvalidRequestError("; ".join(problems[:3]))
+        return payload
+
+    @staticmethod
+    def _encode(payload: Mapping[str, Any]) -> bytes:
+        try:
+            return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError) as error:
+            raise InvalidRequestError(f"the request cannot be sent as JSON: {error}") from error
+
+    def _cache_key(
+        self, payload: Mapping[str, Any], params: Mapping[str, Any], force: bool | None
+    ) -> str | None:
+        if self.cache is None or force is False:
+            return None
+        if not is_deterministic(params, force):
+            return None
+        return ResponseCache.key(payload["model"], payload["messages"], params)
+
+    # -- sending --------------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        limits: Timeout,
+        kind: str,
+        request_id: str,
+        attempt: int,
+    ) -> tuple[aiohttp.ClientResponse, float | None]:
+        """Send one attempt and wait for a successful status line.
+
+        Returns the open response (body unread) and the loop-time deadline of this attempt;
+        raises the typed error for a failed connection, a timeout or an error status.
+        """
+        if self._bad_header is not None:
+            raise InvalidRequestError(
+                f"the header {self._bad_header!r} contains a line break or a NUL character",
+                hint="remove line breaks from the API key and extra headers in the preferences",
+            )
+        session = self._ensure_session()
+        url = self.config.base_url + path
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        deadline = started + limits.total if limits.total is not None else None
+        wait = limits.first_byte
+        if deadline is not None:
+            wait = limits.total if wait is None else min(wait, limits.total)
+        headers = {**self._headers, "x-request-id": request_id}
+        if body is None:
+            del headers["Content-Type"]
+        self._counter.requests += 1
+        if body is not None:
+            self._log.body("request body", body.decode("utf-8", "replace"))
+        try:
+            async with asyncio.timeout(wait):
+                response = await session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(
+                        total=None, sock_connect=limits.connect, connect=None
+                    ),
+                )
+        except BaseException as error:
+            failure = self._connection_error(error, limits, url, request_id, phase="first_byte")
+            self._log.attempt(
+                method=method,
+                url=url,
+                status=None,
+                latency=loop.time() - started,
+                attempt=attempt,
+                request_id=request_id,
+                kind=kind,
+                error=str(failure or error),
+            )
+            if failure is None:
+                raise
+            raise failure from error
+        self._log.attempt(
+            method=method,
+            url=url,
+            status=response.status,
+            latency=loop.time() - started,
+            attempt=attempt,
+            request_id=request_id,
+            kind=kind,
+        )
+        self._limiter.observe(response.headers)
+        if response.status >= 400:
+            try:
+                raise await self._status_error(response, deadline, request_id)
+            finally:
+                response.release()
+        return response, deadline
+
+    def _connection_error(
+        self,
+        error: BaseException,
+        limits: Timeout,
+        url: str,
+        request_id: str,
+        *,
+        phase: str,
+    ) -> LiteLLMError | None:
+        """The typed error for what aiohttp or asyncio raised; None to let it through."""
+        base = self.config.base_url
+        if isinstance(error, LiteLLMError):
+            return error
+        if isinstance(error, aiohttp.ConnectionTimeoutError | aiohttp.ServerTimeoutError):
+            return APITimeoutError(
+                f"no connection within {limits.connect:g} s", url=base, request_id=request_id
+            )
+        if isinstance(error, TimeoutError):
+            limit = getattr(limits, phase)
+            what = {
+                "first_byte": "no answer",
+                "idle": "no new text",
+                "total": "the answer was not complete",
+            }[phase]
+            return APITimeoutError(
+                f"{what} within {limit:g} s ({phase.replace('_', ' ')} limit)",
+                url=base,
+                request_id=request_id,
+            )
+        if isinstance(error, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+            return APIConnectionError(
+                f"the server's TLS certificate was not accepted ({error})",
+                url=base,
+                request_id=request_id,
+                hint="set a CA file in the add-on preferences, or (test servers only) turn "
+                "Verify TLS off",
+            )
+        if isinstance(error, aiohttp.InvalidURL):
+            return InvalidRequestError(
+                f"the server URL {str(error.url)!r} is not valid",
+                url=base,
+                hint="check the Server URL in the add-on preferences",
+            )
+        if isinstance(error, aiohttp.ClientError | OSError):
+            message = redact(str(error) or type(error).__name__, (self.config.api_key,))
+            return APIConnectionError(message, url=base, request_id=request_id)
+        return None
+
+    async def _status_error(
+        self, response: aiohttp.ClientResponse, deadline: float | None, request_id: str
+    ) -> APIStatusError:
+        try:
+            body = await self._read_all(response, deadline, limit=_MAX_ERROR_BODY)
+        except LiteLLMError:
+            body = b""
+        from .retry_policy import server_wait
+
+        error = error_from_body(
+            response.status,
+            body,
+            response.headers.get("Content-Type", ""),
+            request_id=self._request_id_of(response, request_id),
+            url=self.config.base_url,
+            retry_after=server_wait(response.headers, time.time()),
+        )
+        error.message = redact(error.message, (self.config.api_key,))
+        error.headers = dict(response.headers)
+        return error
+
+    async def _read_all(
+        self, response: aiohttp.ClientResponse, deadline: float | None, limit: int | None = None
+    ) -> bytes:
+        """The whole body, within the attempt's total limit."""
+        loop = asyncio.get_running_loop()
+        wait = None if deadline is None else max(0.0, deadline - loop.time())
+        try:
+            async with asyncio.timeout(wait):
+                if limit is None:
+                    return await response.read()
+                return await response.content.read(limit)
+        except TimeoutError as error:
+            raise APITimeoutError(
+                "the answer was not complete within the total time limit",
+                url=self.config.base_url,
+            ) from error
+        except (aiohttp.ClientError, OSError) as error:
+            raise APIConnectionError(
+                f"the connection broke while reading the answer ({error or type(error).__name__})",
+                url=self.config.base_url,
+            ) from error
+
+    @staticmethod
+    def _request_id_of(response: aiohttp.ClientResponse, fallback: str) -> str:
+        for name in defaults.REQUEST_ID_HEADERS:
+            value = response.headers.get(name)
+            if value:
+                return value
+        return fallback
+
+    def _completion_from(
+        self, raw: bytes, response: aiohttp.ClientResponse, request_id: str
+    ) -> Completion:
+        """Parse and check a chat.completion body (JSON whatever its Content-Type says)."""
+        request_id = self._request_id_of(response, request_id)
+        data = self._json(raw, request_id, "chat completion")
+        if isinstance(data, dict) and "error" in data:
+            raise error_from_payload(data, request_id=request_id, url=self.config.base_url)
+        if not completion_is_well_formed(data):
+            problems = schema_errors("completion", data)
+            if problems:
+                raise APIResponseValidationError(
+                    "; ".join(problems[:3]), request_id=request_id, url=self.config.base_url
+                )
+        self._log.body("response body", data)
+        choice = data["choices"][0]
+        return Completion(
+            text=choice["message"].get("content") or "",
+            finish_reason=choice.get("finish_reason"),
+            usage=usage_from(data.get("usage")),
+            cost=_float_header(response.headers, defaults.COST_HEADER),
+            request_id=request_id,
+            model=data.get("model"),
+            raw=data,
+        )
+
+    def _json(self, raw: bytes, request_id: str | None, what: str) -> Any:
+        try:
+            return json.loads(raw)
+        except ValueError as error:
+            snippet = raw[:80].decode("utf-8", "replace").strip() or "an empty body"
+            raise APIResponseValidationError(
+                f"the {what} is not JSON (it starts with {snippet!r})",
+                request_id=request_id,
+                url=self.config.base_url,
+            ) from error
+
+    # -- retries --------------------------------------------------------------------------------
+
+    def _decide(self, error: LiteLLMError, attempt: int) -> RetryDecision:
+        if isinstance(error, APIStatusError):
+            return decide_retry(
+                self._policy,
+                attempt,
+                status=error.status,
+                headers=getattr(error, "headers", None),
+                now=time.time(),
+                random=self._random(),
+            )
+        if isinstance(error, APIConnectionError):
+            return decide_retry(self._policy, attempt, connection_error=True, random=self._random())
+        return RetryDecision(False, reason="not retryable")
+
+    async def _retrying(self, attempt: Callable[[int], Awaitable[T]], first_attempt: int = 0) -> T:
+        """Run ``attempt(n)`` until it succeeds or the retry policy says stop."""
+        number = first_attempt
+        while True:
+            try:
+                return await attempt(number)
+            except LiteLLMError as error:
+                await self._pause_before_retry(error, number)
+            number += 1
+
+    async def _pause_before_retry(self, error: LiteLLMError, attempt: int) -> None:
+        """Sleep before the next attempt, or re-raise ``error`` when it must not be retried."""
+        decision = self._decide(error, attempt)
+        if not decision.retry:
+            if isinstance(error, APIStatusError) and error.retry_after is None:
+                error.retry_after = decision.server_wait
+            raise error
+        self._counter.retries += 1
+        if isinstance(error, RateLimitError):
+            self._counter.rate_limit_waits += 1
+        logger.info(
+            "retrying in %.2f s (%s): %s", decision.delay, decision.reason, type(error).__name__
+        )
+        await asyncio.sleep(decision.delay)
+
+    # -- small GETs -----------------------------------------------------------------------------
+
+    async def _get_json(self, path: str) -> Any:
+        limits = self.config.timeout_for("utility")
+        request_id = uuid.uuid4().hex
+
+        async def attempt(number: int) -> Any:
+            response, deadline = await self._send(
+                "GET", path, None, limits, "utility", request_id, number
+            )
+            try:
+                raw = await self._read_all(response, deadline)
+            finally:
+                response.release()
+            return self._json(raw, self._request_id_of(response, request_id), "answer")
+
+        return await self._retrying(attempt)
+
+    async def _probe(self, path: str, limits: Timeout) -> tuple[int, str]:
+        """Status and text of a health endpoint; any status is an answer, not an error."""
+        session = self._ensure_session()
+        url = self.config.base_url + path
+        request_id = uuid.uuid4().hex
+        headers = {k: v for k, v in self._headers.items() if k != "Content-Type"}
+        self._counter.requests += 1
+        try:
+            async with asyncio.timeout(limits.total):
+                async with session.get(
+                    url,
+                    headers={**headers, "x-request-id": request_id},
+                    timeout=aiohttp.ClientTimeout(total=None, sock_connect=limits.connect),
+                ) as response:
+                    text = await response.text(errors="replace")
+                    return response.status, text.strip()
+        except BaseException as error:
+            failure = self._connection_error(error, limits, url, request_id, phase="total")
+            if failure is None:
+                raise
+            raise failure from error

@@ -1,0 +1,370 @@
+"""``ChatStream``: a streamed chat completion, read as text deltas while the server writes them.
+
+Bytes from ``readany()`` go through the byte-fed ``SSEDecoder``; each chunk is parsed once and
+checked by ``chunk_is_well_formed`` (full schema validation for the first chunk, for any chunk
+that fails the quick check, and for the assembled completion). The deltas of one network read
+are joined into one piece of text, so a fast server costs one yield per read, not per token.
+
+The stream is retried like any request until text reaches the caller, never after: the text
+already handed over stays with the caller, and the error says what happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+from . import defaults
+from .error_bodies import error_from_payload
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    IncompleteStreamError,
+    LiteLLMError,
+)
+from .sse import SSEDecoder
+from .timeouts import Timeout
+from .types import Completion
+from .validation import chunk_is_well_formed, schema_errors
+
+if TYPE_CHECKING:
+    from .client import LiteLLMClient
+
+__all__ = ["ChatStream"]
+
+_DRAIN_TIMEOUT = 0.25  # seconds to wait for the end of the body after [DONE]
+
+
+class ChatStream:
+    """``async with client.stream(model, messages) as s: async for text in s: ...``.
+
+    After the loop, ``completion`` holds the whole answer; ``text`` is what arrived so far at
+    any time (also after an error).
+    """
+
+    def __init__(
+        self,
+        client: LiteLLMClient,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        params: Mapping[str, Any],
+        *,
+        kind: str,
+        timeout: Timeout | None,
+        cache: bool | None,
+    ) -> None:
+        self._client = client
+        self._model = model
+        self._messages = messages
+        self._params = dict(params)
+        self.kind = kind
+        self._limits = timeout or client.config.timeout_for(kind)
+        self._cache_force = cache
+        self._cache_key: str | None = None
+        self._cached: Completion | None = None
+        self._body = b""
+        self.request_id = ""
+        self._response: aiohttp.ClientResponse | None = None
+        self._deadline: float | None = None
+        self._holding_slot = False
+        self._attempt = 0
+        self._iterator: AsyncIterator[str] | None = None
+        self._parts: list[str] = []
+        self._yielded = False
+        self._finished = False
+        self._finish_reason: str | None = None
+        self._usage: Any = None
+        self._model_seen: str | None = None
+        self._id_seen: str | None = None
+        self._checked_first = False
+        self._completion: Completion | None = None
+
+    # -- public ---------------------------------------------------------------------------------
+
+    @property
+    def completion(self) -> Completion | None:
+        """The finished answer, once the stream ended normally; None before that."""
+        return self._completion
+
+    @property
+    def text(self) -> str:
+        """The text received so far."""
+        return "".join(self._parts)
+
+    async def __aenter__(self) -> ChatStream:
+        client = self._client
+        payload = client._payload(self._model, self._messages, self._params, stream=True)
+        self._cache_key = client._cache_key(payload, self._params, self._cache_force)
+        if self._cache_key is not None:
+            hit = client.cache.get(self._cache_key)
+            if hit is not None:
+                client._counter.cache_hits += 1
+                self._cached = dataclasses.replace(hit, cached=True)
+                return self
+        self._body = client._encode(payload)
+        import uuid
+
+        self.request_id = uuid.uuid4().hex
+        await client._retrying(self._open)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None:
+            await iterator.aclose()
+        self._close_response()
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        if self._iterator is not None:
+            raise RuntimeError("a ChatStream can be iterated only once")
+        self._iterator = self._iterate()
+        return self._iterator
+
+    # -- attempts -------------------------------------------------------------------------------
+
+    async def _open(self, attempt: int) -> None:
+        """One attempt: take a limiter slot (held until the stream closes) and send."""
+        client = self._client
+        self._attempt = attempt
+        await client._limiter.acquire()
+        self._holding_slot = True
+        try:
+            self._response, self._deadline = await client._send(
+                "POST",
+                defaults.CHAT_PATH,
+                self._body,
+                self._limits,
+                self.kind,
+                self.request_id,
+                attempt,
+            )
+        except BaseException:
+            self._release_slot()
+            raise
+
+    def _release_slot(self) -> None:
+        if self._holding_slot:
+            self._holding_slot = False
+            self._client._limiter.release()
+
+    def _close_response(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            if self._finished:
+                response.release()  # read to the end: back to the pool
+            else:
+                response.close()  # abandoned mid-stream: drop the connection, the server sees it
+        self._release_slot()
+
+    async def _iterate(self) -> AsyncIterator[str]:
+        if self._cached is not None:
+            self._finish_cached()
+            if self._cached.text:
+                self._parts.append(self._cached.text)
+                yield self._cached.text
+            return
+        client = self._client
+        while True:
+            try:
+                async for text in self._read():
+                    self._yielded = True
+                    yield text
+                break
+            except LiteLLMError as error:
+                if self._yielded:
+                    raise
+                self._close_response()
+                await client._pause_before_retry(error, self._attempt)
+                self._checked_first = False
+                self._finish_reason = self._usage = None
+                await client._retrying(self._open, self._attempt + 1)
+        self._finish()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    async def _read(self) -> AsyncIterator[str]:
+        response = self._response
+        assert response is not None
+        if response.content_type != "text/event-stream":
+            # Some servers answer a stream request with the whole completion as JSON.
+            raw = await self._client._read_all(response, self._deadline)
+            completion = self._client._completion_from(raw, response, self.request_id)
+            self._finish_reason = completion.finish_reason or "stop"
+            self._usage = completion.raw.get("usage")
+            self._model_seen = completion.model
+            self._finished = True
+            if completion.text:
+                self._parts.append(completion.text)
+                yield completion.text
+            return
+        content = response.content
+        decoder = SSEDecoder()
+        loop = asyncio.get_running_loop()
+        limits = self._limits
+        deadline = self._deadline
+        first = True
+        while not self._finished:
+            gap = limits.first_byte if first else limits.idle
+            phase = "first_byte" if first else "idle"
+            if deadline is not None:
+                left = deadline - loop.time()
+                if gap is None or left < gap:
+                    gap, phase = max(left, 0.0), "total"
+            try:
+                async with asyncio.timeout(gap):
+                    data = await content.readany()
+            except (TimeoutError, aiohttp.ClientError, OSError) as error:
+                raise self._broken(error, phase) from error
+            if not data:
+                break
+            first = False
+            pieces = []
+            for event in decoder.feed(data):
+                piece = self._on_event(event.event, event.data)
+                if piece:
+                    pieces.append(piece)
+                if self._finished:
+                    break
+            if pieces:
+                text = pieces[0] if len(pieces) == 1 else "".join(pieces)
+                self._parts.append(text)
+                yield text
+        decoder.close()
+        if self._finished and not content.at_eof():
+            await self._drain(content)
+        if not self._finished:
+            if self._finish_reason is None:
+                chars = sum(map(len, self._parts))
+                raise IncompleteStreamError(
+                    f"the stream ended without a finish reason after {chars} characters",
+                    request_id=self.request_id,
+                    url=self._client.config.base_url,
+                )
+            self._finished = True
+
+    async def _drain(self, content: aiohttp.StreamReader) -> None:
+        """Read the few bytes after ``[DONE]`` (the chunked terminator), so the connection
+        goes back to the pool instead of being closed."""
+        try:
+            async with asyncio.timeout(_DRAIN_TIMEOUT):
+                while await content.readany():
+                    pass
+        except (TimeoutError, aiohttp.ClientError, OSError):
+            pass  # not reusable: _close_response will drop it
+
+    def _broken(self, error: BaseException, phase: str) -> LiteLLMError:
+        client = self._client
+        if isinstance(error, TimeoutError) and not isinstance(error, aiohttp.ClientError):
+            failure = client._connection_error(
+                error, self._limits, "", self.request_id, phase=phase
+            )
+            assert isinstance(failure, APITimeoutError)
+            return failure
+        chars = sum(map(len, self._parts))
+        return APIConnectionError(
+            f"the connection dropped after {chars} characters of the answer "
+            f"({error or type(error).__name__})",
+            url=client.config.base_url,
+            request_id=self.request_id,
+        )
+
+    def _on_event(self, name: str, data: str) -> str | None:
+        """Handle one server-sent event; return its text (None when it carries none)."""
+        if data == "[DONE]":
+            self._finished = True
+            return None
+        try:
+            chunk = json.loads(data)
+        except ValueError as error:
+            raise APIResponseValidationError(
+                f"a stream event is not JSON: {data[:80]!r}",
+                request_id=self.request_id,
+                url=self._client.config.base_url,
+            ) from error
+        if name == "error" or (type(chunk) is dict and "error" in chunk):
+            raise error_from_payload(
+                chunk, request_id=self.request_id, url=self._client.config.base_url
+            )
+        if not self._checked_first or not chunk_is_well_formed(chunk):
+            problems = schema_errors("chunk", chunk)
+            if problems:
+                raise APIResponseValidationError(
+                    f"a stream chunk is malformed: {'; '.join(problems[:3])}",
+                    request_id=self.request_id,
+                    url=self._client.config.base_url,
+                )
+            self._checked_first = True
+        if self._model_seen is None:
+            self._model_seen = chunk.get("model")
+            self._id_seen = chunk.get("id")
+        usage = chunk.get("usage")
+        if usage is not None:
+            self._usage = usage
+        text = None
+        for choice in chunk["choices"]:
+            if choice.get("index", 0) != 0:
+                continue
+            delta = choice.get("delta")
+            if delta:
+                text = delta.get("content")
+            reason = choice.get("finish_reason")
+            if reason is not None:
+                self._finish_reason = reason
+        return text
+
+    # -- the end --------------------------------------------------------------------------------
+
+    def _finish(self) -> None:
+        from .client import _float_header, usage_from
+
+        client = self._client
+        response = self._response
+        text = "".join(self._parts)
+        self._parts = [text] if text else []
+        raw = {
+            "id": self._id_seen,
+            "object": "chat.completion",
+            "model": self._model_seen,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": self._finish_reason,
+                }
+            ],
+            "usage": self._usage,
+        }
+        problems = schema_errors("completion", raw)
+        if problems:
+            raise APIResponseValidationError(
+                f"the assembled answer is malformed: {problems[0]}",
+                request_id=self.request_id,
+                url=client.config.base_url,
+            )
+        headers = response.headers if response is not None else {}
+        completion = Completion(
+            text=text,
+            finish_reason=self._finish_reason,
+            usage=usage_from(self._usage),
+            cost=_float_header(headers, defaults.COST_HEADER),
+            request_id=client._request_id_of(response, self.request_id)
+            if response is not None
+            else self.request_id,
+            model=self._model_seen,
+            raw=raw,
+        )
+        self._completion = completion
+        client._counter.add_usage(completion.usage, completion.cost)
+        if self._cache_key is not None:
+            client.cache.put(self._cache_key, completion)
+        self._close_response()
+
+    def _finish_cached(self) -> None:
+        self._finished = True
+        self._completion = self._cached
