@@ -11,6 +11,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # so ``tests.support`` imports however pytest was started
+    sys.path.insert(0, str(ROOT))
+
+pytest_plugins = ["tests.support.fixtures"]
 
 
 def _alias_package() -> None:
