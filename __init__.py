@@ -9,7 +9,7 @@ from __future__ import annotations
 __all__ = ["register", "unregister"]
 
 # Registration order; unregister runs in reverse. Each module exposes register()/unregister().
-_SUBMODULES = ("preferences", "operators", "panels", "bridge")
+_SUBMODULES = ("preferences", "properties", "operators", "panels", "bridge")
 
 
 def _modules() -> list:

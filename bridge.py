@@ -1,0 +1,365 @@
+"""Main-thread delivery: worker events become Text edits, panel state and redraws.
+
+``pump()`` is a persistent ``bpy.app.timers`` callback. Each call drains the worker without
+blocking, merges each job's deltas into one Text write, and returns the next interval: fast
+while jobs run, slow when idle. It holds Text *names* (and session ids to follow a rename),
+never references, so a deleted text, a renamed text or a newly loaded file cannot make it raise.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import bpy
+from bpy.app.handlers import persistent
+
+if TYPE_CHECKING:
+    from .worker import Event, Request, Worker
+
+__all__ = [
+    "ACTIVE_INTERVAL",
+    "IDLE_INTERVAL",
+    "Job",
+    "active_jobs",
+    "cancel",
+    "cancel_all",
+    "jobs",
+    "known_models",
+    "latest_job",
+    "pump",
+    "reconfigure",
+    "register",
+    "submit",
+    "unregister",
+]
+
+log = logging.getLogger(__name__)
+
+ACTIVE_INTERVAL = 0.05  # seconds between pumps while a job runs: smooth streaming
+IDLE_INTERVAL = 0.5  # seconds between pumps when idle: next to no cost
+SHUTDOWN_TIMEOUT = 3.0  # seconds unregister() waits for the worker thread
+KEEP_FINISHED = 20  # finished jobs kept for the panel
+
+TERMINAL = ("done", "failed", "cancelled")
+
+
+@dataclass
+class Job:
+    """What the panel shows of one request, and where its text goes."""
+
+    job_id: str
+    title: str
+    text_name: str
+    state: str = "queued"  # queued, running, done, failed, cancelled
+    message: str = ""
+    chars: int = 0
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    completion: Any = None
+    error: Any = None
+    text_uid: int | None = None
+    detached: bool = False  # its file was closed: events are dropped, the job is cancelled
+    on_done: Callable[[Job], None] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state not in TERMINAL
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+
+_worker: Worker | None = None
+_jobs: dict[str, Job] = {}
+_models: list[str] = []
+
+
+# -- what operators and panels call -----------------------------------------------------------
+
+
+def submit(
+    request: Request,
+    *,
+    title: str,
+    text_name: str,
+    header: str = "",
+    append: bool = False,
+    on_done: Callable[[Job], None] | None = None,
+) -> Job:
+    """Prepare the output text, hand the request to the worker, and start pumping fast."""
+    text = bpy.data.texts.get(text_name) or bpy.data.texts.new(text_name)
+    if not append:
+        text.clear()
+    if header:
+        _append(text, header)
+    job_id = _get_worker().submit(request)
+    job = Job(job_id, title, text.name, text_uid=_uid(text), on_done=on_done)
+    _jobs[job_id] = job
+    _forget_old_jobs()
+    _kick()
+    return job
+
+
+def cancel(job_id: str) -> bool:
+    job = _jobs.get(job_id)
+    if job is None or not job.active or _worker is None:
+        return False
+    job.message = "Cancelling…"
+    return _worker.cancel(job_id)
+
+
+def cancel_all() -> int:
+    count = 0
+    for job in list(_jobs.values()):
+        count += cancel(job.job_id)
+    return count
+
+
+def jobs() -> list[Job]:
+    return list(_jobs.values())
+
+
+def active_jobs() -> list[Job]:
+    return [j for j in _jobs.values() if j.active]
+
+
+def latest_job() -> Job | None:
+    return next(reversed(_jobs.values()), None)
+
+
+def known_models() -> list[str]:
+    return list(_models) or [_current_model()]
+
+
+def set_known_models(models: list[str]) -> None:
+    _models[:] = models
+
+
+def reconfigure() -> None:
+    """Preferences changed: the next jobs use the new URL, key and limits."""
+    if _worker is not None:
+        from .preferences import client_config
+
+        _worker.reconfigure(client_config())
+
+
+# -- the timer --------------------------------------------------------------------------------
+
+
+def pump() -> float:
+    """Timer callback: deliver what the worker produced. Never raises into Blender."""
+    try:
+        return _pump()
+    except Exception:  # a raising timer is unregistered by Blender: log and keep going
+        log.exception("Screenwriter: error while delivering results")
+        return IDLE_INTERVAL
+
+
+def _pump() -> float:
+    worker = _worker
+    if worker is None:
+        return IDLE_INTERVAL
+    events = worker.poll()
+    if events:
+        _deliver(events)
+    return ACTIVE_INTERVAL if any(j.active for j in _jobs.values()) else IDLE_INTERVAL
+
+
+def _deliver(events: list[Event]) -> None:
+    pending: dict[str, list[str]] = {}
+    touched: set[str] = set()
+    for event in events:
+        job = _jobs.get(event.job_id)
+        if job is None:
+            continue
+        if event.type == "delta":
+            if not job.detached:
+                pending.setdefault(job.job_id, []).append(event.text)
+            continue
+        if job.job_id in pending:
+            _write(job, "".join(pending.pop(job.job_id)), touched)
+        _apply(job, event)
+        touched.add(job.text_name)
+    for job_id, parts in pending.items():
+        job = _jobs[job_id]
+        _write(job, "".join(parts), touched)
+        if job.state == "queued":
+            job.state = "running"
+    _redraw(touched)
+
+
+def _apply(job: Job, event: Event) -> None:
+    if event.type == "started":
+        if job.state == "queued":
+            job.state = "running"
+        return
+    if not job.active:
+        return
+    job.state = event.type
+    job.finished = time.monotonic()
+    if event.type == "done":
+        job.completion = event.completion
+        job.message = _done_message(job)
+        if job.on_done is not None and not job.detached:
+            try:
+                job.on_done(job)
+            except Exception as exc:  # a rendering problem must not lose the streamed text
+                log.exception("Screenwriter: post-processing failed")
+                job.message = f"{job.message} (post-processing failed: {exc})"
+    elif event.type == "failed":
+        job.error = event.error
+        kept = f" The {job.chars} characters received are kept." if job.chars else ""
+        job.message = f"{event.error}{kept}"
+    elif not job.message.startswith("Cancelled"):
+        job.message = "Cancelled." + (f" {job.chars} characters kept." if job.chars else "")
+
+
+def _done_message(job: Job) -> str:
+    completion = job.completion
+    usage = getattr(completion, "usage", None)
+    parts = [f"Done in {job.elapsed:.1f} s"]
+    if usage is not None:
+        parts.append(f"{usage.total_tokens} tokens")
+    cost = getattr(completion, "cost", None)
+    if cost:
+        parts.append(f"${cost:.4f}")
+    if getattr(completion, "cached", False):
+        parts.append("from cache")
+    return ", ".join(parts) + "."
+
+
+def _write(job: Job, chunk: str, touched: set[str]) -> None:
+    if not chunk:
+        return
+    text = _find_text(job)
+    _append(text, chunk)
+    job.chars += len(chunk)
+    touched.add(job.text_name)
+
+
+def _find_text(job: Job) -> bpy.types.Text:
+    """The job's text: by name, else the same datablock renamed, else a new one (and say so)."""
+    text = bpy.data.texts.get(job.text_name)
+    if text is not None:
+        return text
+    if job.text_uid is not None:
+        for candidate in bpy.data.texts:
+            if _uid(candidate) == job.text_uid:
+                job.text_name = candidate.name
+                return candidate
+    text = bpy.data.texts.new(job.text_name)
+    job.text_uid = _uid(text)
+    job.message = f"The output text was deleted; writing into a new '{text.name}'."
+    job.text_name = text.name
+    return text
+
+
+def _append(text: bpy.types.Text, chunk: str) -> None:
+    lines = text.lines
+    last = len(lines) - 1
+    text.cursor_set(last, character=len(lines[last].body))
+    text.write(chunk)
+
+
+def _uid(text: bpy.types.Text) -> int | None:
+    return getattr(text, "session_uid", None)
+
+
+def _redraw(text_names: set[str]) -> None:
+    """Scroll editors showing a touched text to its end; redraw only text editors."""
+    wm = bpy.context.window_manager
+    if wm is None:
+        return
+    for window in wm.windows:
+        screen = window.screen
+        if screen is None:
+            continue
+        for area in screen.areas:
+            if area.type != "TEXT_EDITOR":
+                continue
+            space = area.spaces.active
+            text = getattr(space, "text", None)
+            if text is not None and text.name in text_names:
+                space.top = max(0, len(text.lines) - max(space.visible_lines, 1))
+                area.tag_redraw()
+            elif space.show_region_ui:  # the sidebar shows our panel's job state
+                area.tag_redraw()
+
+
+def _forget_old_jobs() -> None:
+    finished = [j for j in _jobs.values() if not j.active]
+    for job in finished[:-KEEP_FINISHED]:
+        del _jobs[job.job_id]
+
+
+# -- worker lifecycle -------------------------------------------------------------------------
+
+
+def _get_worker() -> Worker:
+    global _worker
+    if _worker is None:
+        from .preferences import client_config
+        from .worker import Worker
+
+        _worker = Worker(client_config())
+        _worker.start()
+    return _worker
+
+
+def _current_model() -> str:
+    from .preferences import get_preferences
+
+    return get_preferences().model
+
+
+def _kick() -> None:
+    """Pump soon: the idle interval would delay the first tokens by up to half a second."""
+    if bpy.app.timers.is_registered(pump):
+        bpy.app.timers.unregister(pump)
+    bpy.app.timers.register(pump, first_interval=0.01, persistent=True)
+
+
+@persistent
+def _on_load_pre(*_args: Any) -> None:
+    """Every Text is about to go: cancel jobs still writing and say why."""
+    for job in _jobs.values():
+        if job.active:
+            job.detached = True
+            job.message = "Cancelled: another file was opened while the answer streamed."
+            if _worker is not None:
+                _worker.cancel(job.job_id)
+
+
+@persistent
+def _on_load_post(*_args: Any) -> None:
+    _redraw(set())
+
+
+_HANDLERS = ((bpy.app.handlers.load_pre, _on_load_pre), (bpy.app.handlers.load_post, _on_load_post))
+
+
+def register() -> None:
+    for handlers, fn in _HANDLERS:
+        if fn not in handlers:
+            handlers.append(fn)
+    if not bpy.app.timers.is_registered(pump):
+        bpy.app.timers.register(pump, first_interval=IDLE_INTERVAL, persistent=True)
+
+
+def unregister() -> None:
+    global _worker
+    if bpy.app.timers.is_registered(pump):
+        bpy.app.timers.unregister(pump)
+    for handlers, fn in _HANDLERS:
+        while fn in handlers:
+            handlers.remove(fn)
+    worker, _worker = _worker, None
+    if worker is not None:
+        worker.cancel_all()
+        worker.shutdown(timeout=SHUTDOWN_TIMEOUT)
+    _jobs.clear()

@@ -1,0 +1,13 @@
+"""Operators under ``screenwriter.*``: the buttons of the panel, each a small module."""
+
+from __future__ import annotations
+
+import bpy
+
+from . import jobs, requests
+
+__all__ = ["classes", "register", "unregister"]
+
+classes = (*requests.classes, *jobs.classes)
+
+register, unregister = bpy.utils.register_classes_factory(classes)
