@@ -1,0 +1,277 @@
+"""One benchmark measurement, for one client, in this process: prints a JSON object.
+
+    python bench/clients.py CLIENT METRIC URL
+
+CLIENT is ``project`` (LiteLLMClient), ``aiohttp`` (a minimal hand-written raw aiohttp
+request, the floor for an aiohttp client) or ``openai`` (openai-python's AsyncOpenAI,
+``max_retries=0``). METRIC is ``seq``, ``conc32``, ``conc128``, ``stream`` or ``memory``.
+Each runs in its own process so no client warms another's caches or imports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from upstream import piece  # noqa: E402
+
+MODEL = "bench"
+SEQ_REQUESTS = 400
+CONC_REQUESTS = 3000
+STREAM_CHUNKS = 5000
+STREAM_REPEATS = 5
+MEMORY_CHUNKS = 20_000  # x 100 characters = a 2 MB answer
+MEMORY_SIZE = 100
+WARMUP = 30
+
+
+def messages(content: str = "Describe the scene.") -> list[dict[str, str]]:
+    return [{"role": "user", "content": content}]
+
+
+def expected_text(count: int, size: int) -> str:
+    return "".join(piece(i, size) for i in range(count))
+
+
+# -- the three clients, same work -------------------------------------------------------------
+
+
+class ProjectClient:
+    def __init__(self, url: str, connections: int) -> None:
+        from litellm_screenwriter.client import ClientConfig, LiteLLMClient
+
+        config = ClientConfig(
+            base_url=url,
+            api_key="sk-bench",
+            max_connections=connections,
+            max_concurrent_requests=connections,
+            max_retries=0,
+            trust_env=False,
+        )
+        self.client = LiteLLMClient(config)
+
+    async def __aenter__(self):
+        await self.client.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.client.close()
+
+    async def complete(self) -> str:
+        completion = await self.client.complete(MODEL, messages())
+        return completion.text
+
+    async def stream(self, content: str, on_first) -> str:
+        parts = []
+        async with self.client.stream(MODEL, messages(content)) as s:
+            async for text in s:
+                if not parts:
+                    on_first()
+                parts.append(text)
+        if s.completion is None or s.completion.finish_reason != "stop":
+            raise SystemExit("the project's stream did not finish")
+        return "".join(parts)
+
+    def extra(self) -> dict:
+        stats = self.client.stats
+        return {"reuse_ratio": stats.reuse_ratio, "connections": stats.connections_created}
+
+
+class RawAiohttpClient:
+    """What a careful hand-written aiohttp client does, and nothing more: no validation,
+    no retries; the stream is read line by line with ``async for line in response.content``."""
+
+    def __init__(self, url: str, connections: int) -> None:
+        self.url = url + "/v1/chat/completions"
+        self.connections = connections
+
+    async def __aenter__(self):
+        import aiohttp
+
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self.connections),
+            headers={"Authorization": "Bearer sk-bench"},
+        )
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.session.close()
+
+    async def complete(self) -> str:
+        body = {"model": MODEL, "messages": messages()}
+        async with self.session.post(self.url, json=body) as response:
+            data = await response.json()
+        return data["choices"][0]["message"]["content"]
+
+    async def stream(self, content: str, on_first) -> str:
+        body = {
+            "model": MODEL,
+            "messages": messages(content),
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        parts = []
+        async with self.session.post(self.url, json=body) as response:
+            async for line in response.content:
+                if not line.startswith(b"data: "):
+                    continue
+                data = line[6:].strip()
+                if data == b"[DONE]":
+                    break
+                chunk = json.loads(data)
+                for choice in chunk["choices"]:
+                    text = choice["delta"].get("content")
+                    if text:
+                        if not parts:
+                            on_first()
+                        parts.append(text)
+        return "".join(parts)
+
+    def extra(self) -> dict:
+        return {}
+
+
+class OpenAIClient:
+    def __init__(self, url: str, connections: int) -> None:
+        from openai import AsyncOpenAI
+
+        # openai-python's own pool defaults (1,000 connections) cover every concurrency here.
+        self.client = AsyncOpenAI(base_url=url + "/v1", api_key="sk-bench", max_retries=0)
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.client.close()
+
+    async def complete(self) -> str:
+        completion = await self.client.chat.completions.create(model=MODEL, messages=messages())
+        return completion.choices[0].message.content
+
+    async def stream(self, content: str, on_first) -> str:
+        parts = []
+        stream = await self.client.chat.completions.create(
+            model=MODEL,
+            messages=messages(content),
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        async for chunk in stream:
+            for choice in chunk.choices:
+                if choice.delta.content:
+                    if not parts:
+                        on_first()
+                    parts.append(choice.delta.content)
+        return "".join(parts)
+
+    def extra(self) -> dict:
+        return {}
+
+
+CLIENTS = {"project": ProjectClient, "aiohttp": RawAiohttpClient, "openai": OpenAIClient}
+
+
+# -- metrics ----------------------------------------------------------------------------------
+
+
+async def seq(client) -> dict:
+    for _ in range(WARMUP):
+        await client.complete()
+    times = []
+    for _ in range(SEQ_REQUESTS):
+        start = time.perf_counter()
+        text = await client.complete()
+        times.append(time.perf_counter() - start)
+    assert text.startswith("INT. OFFICE")
+    return {
+        "latency_ms_median": statistics.median(times) * 1000,
+        "latency_ms_mean": statistics.fmean(times) * 1000,
+    }
+
+
+async def conc(client, concurrency: int) -> dict:
+    async def worker(count: int) -> None:
+        for _ in range(count):
+            await client.complete()
+
+    await asyncio.gather(*(worker(2) for _ in range(concurrency)))  # open the connections
+    per_worker = CONC_REQUESTS // concurrency
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(per_worker) for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
+    return {"requests_per_s": per_worker * concurrency / elapsed}
+
+
+def stamp(into: list[float]) -> None:
+    into.append(time.perf_counter())
+
+
+async def stream(client) -> dict:
+    expected = expected_text(STREAM_CHUNKS, 8)
+    await client.stream("chunks:200", lambda: None)  # warm the connection
+    rates, firsts = [], []
+    for _ in range(STREAM_REPEATS):
+        first: list[float] = []
+        start = time.perf_counter()
+        text = await client.stream(f"chunks:{STREAM_CHUNKS}", functools.partial(stamp, first))
+        elapsed = time.perf_counter() - start
+        if text != expected:
+            raise SystemExit("stream text is not intact")
+        rates.append(STREAM_CHUNKS / elapsed)
+        firsts.append((first[0] - start) * 1000)
+    return {
+        "chunks_per_s": statistics.median(rates),
+        "first_chunk_ms": statistics.median(firsts),
+    }
+
+
+async def memory(client) -> dict:
+    expected_len = MEMORY_CHUNKS * MEMORY_SIZE
+    await client.stream("chunks:100", lambda: None)
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    text = await client.stream(f"chunks:{MEMORY_CHUNKS}:size:{MEMORY_SIZE}", lambda: None)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    if len(text) != expected_len:
+        raise SystemExit("memory stream text is not intact")
+    return {
+        "answer_mb": expected_len / 1e6,
+        "peak_mb": peak / 1e6,
+        "peak_per_answer": peak / expected_len,
+    }
+
+
+async def run(client_name: str, metric: str, url: str) -> dict:
+    connections = 128 if metric == "conc128" else 32
+    async with CLIENTS[client_name](url, connections) as client:
+        if metric == "seq":
+            result = await seq(client)
+        elif metric.startswith("conc"):
+            result = await conc(client, int(metric[4:]))
+        elif metric == "stream":
+            result = await stream(client)
+        elif metric == "memory":
+            result = await memory(client)
+        else:
+            raise SystemExit(f"unknown metric {metric}")
+        result.update(client.extra())
+    return result
+
+
+if __name__ == "__main__":
+    import tests.conftest  # noqa: F401  (aliases the checkout as litellm_screenwriter)
+
+    name, metric_name, base_url = sys.argv[1:4]
+    print(json.dumps(asyncio.run(run(name, metric_name, base_url))))
