@@ -56,6 +56,14 @@ class Recorded:
     time: float
     body: bytes = b""
 
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """A request header by name, whatever its case (``headers`` keeps the sent case)."""
+        lowered = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lowered:
+                return value
+        return default
+
 
 Handler = Callable[[web.Request, "MockServer", "Recorded"], Any]
 
@@ -173,7 +181,7 @@ def _wants_usage(recorded: Recorded) -> bool:
 
 def _base_headers(recorded: Recorded, extra: Mapping[str, str] | None, cost: float | None):
     headers = {}
-    request_id = recorded.headers.get("x-request-id") or recorded.headers.get("X-Request-Id")
+    request_id = recorded.header("x-request-id")
     if request_id:
         headers["x-request-id"] = request_id
     headers["x-litellm-call-id"] = "mock-call"
@@ -181,6 +189,14 @@ def _base_headers(recorded: Recorded, extra: Mapping[str, str] | None, cost: flo
         headers["x-litellm-response-cost"] = repr(float(cost))
     headers.update(extra or {})
     return headers
+
+
+async def _wait_for(event: threading.Event, limit: float = 10.0) -> None:
+    """Wait on the server's loop until a test thread sets ``event`` (``limit`` s at most)."""
+    deadline = time.monotonic() + limit
+    # A threading.Event set from the test's thread: poll it rather than block the loop.
+    while not event.is_set() and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.002)
 
 
 def _words(text: str) -> list[str]:
@@ -235,6 +251,8 @@ def stream(
     model: str = ECHO_MODEL,
     cost: float | None = None,
     first_delay: float = 0.0,
+    hold: threading.Event | None = None,
+    hold_after: int = 1,
 ) -> Scripted:
     """Stream ``chunks`` as SSE text deltas, then finish_reason, usage and ``[DONE]``.
 
@@ -243,6 +261,9 @@ def stream(
     whole generated body with these pieces, written as they are (one write each), so tests can
     send malformed events or split bytes anywhere. Usage is sent only when the request asked
     for it with ``stream_options.include_usage`` (as OpenAI does) and ``usage`` is true.
+    ``hold`` (a ``threading.Event``) pauses the stream after ``hold_after`` content chunks (or
+    raw pieces) until the test sets it (10 s at most), so a test can prove that a delta
+    arrived while the server was still writing.
     """
 
     async def handle(request: web.Request, server: MockServer, recorded: Recorded):
@@ -263,6 +284,8 @@ def stream(
             if raw_lines is not None:
                 pieces = [p.encode() if isinstance(p, str) else p for p in raw_lines]
                 for index, piece in enumerate(pieces):
+                    if hold is not None and index == hold_after:
+                        await _wait_for(hold)
                     if index and delay:
                         await asyncio.sleep(delay)
                     if drop_after is not None and index >= drop_after:
@@ -274,6 +297,8 @@ def stream(
                 return response
             first = True
             for index, text in enumerate(chunks):
+                if hold is not None and index == hold_after:
+                    await _wait_for(hold)
                 if drop_after is not None and index >= drop_after:
                     server._drop(request)
                     return response
@@ -282,6 +307,8 @@ def stream(
                 role = "assistant" if first else None
                 first = False
                 await response.write(sse(chunk(text, model=model, role=role)))
+            if hold is not None and hold_after == len(chunks):
+                await _wait_for(hold)
             if drop_after is not None and drop_after == len(chunks):
                 server._drop(request)
                 return response
@@ -404,6 +431,8 @@ class MockServer:
         self.port = 0
         self.requests: list[Recorded] = []
         self.disconnects: list[float] = []
+        self.in_flight = 0  # chat requests being answered right now
+        self.max_in_flight = 0  # the most at once since start (or reset)
         self._queues: dict[str, collections.deque[Scripted]] = collections.defaultdict(
             collections.deque
         )
@@ -501,6 +530,7 @@ class MockServer:
             self._queues.clear()
             self.requests.clear()
             self.disconnects.clear()
+            self.max_in_flight = self.in_flight
             self._stream_started.clear()
             self._disconnected.clear()
 
@@ -600,12 +630,20 @@ class MockServer:
             if path == "/models":
                 path = "/v1/models"
             scripted = self._next(path)
-            if scripted is None:
-                denied = self._unauthorized(request)
-                if denied is not None and not path.startswith("/health"):
-                    return denied
-                return await default(request, self, recorded)
-            return await scripted.handler(request, self, recorded)
+            counted = path == CHAT_PATH
+            if counted:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                if scripted is None:
+                    denied = self._unauthorized(request)
+                    if denied is not None and not path.startswith("/health"):
+                        return denied
+                    return await default(request, self, recorded)
+                return await scripted.handler(request, self, recorded)
+            finally:
+                if counted:
+                    self.in_flight -= 1
         finally:
             if task is not None:
                 self._handlers.discard(task)
