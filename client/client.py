@@ -342,19 +342,15 @@ class LiteLLMClient:
         Returns the open response (body unread) and the loop-time deadline of this attempt;
         raises the typed error for a failed connection, a timeout or an error status.
         """
-        if self._bad_header is not None:
-            raise InvalidRequestError(
-                f"the header {self._bad_header!r} contains a line break or a NUL character",
-                hint="remove line breaks from the API key and extra headers in the preferences",
-            )
+        self._check_headers()
         session = self._ensure_session()
         url = self.config.base_url + path
         loop = asyncio.get_running_loop()
         started = loop.time()
         deadline = started + limits.total if limits.total is not None else None
-        wait = limits.first_byte
-        if deadline is not None:
-            wait = limits.total if wait is None else min(wait, limits.total)
+        wait, phase = limits.first_byte, "first_byte"
+        if limits.total is not None and (wait is None or limits.total < wait):
+            wait, phase = limits.total, "total"
         headers = {**self._headers, "x-request-id": request_id}
         if body is None:
             del headers["Content-Type"]
@@ -373,7 +369,7 @@ class LiteLLMClient:
                     ),
                 )
         except BaseException as error:
-            failure = self._connection_error(error, limits, url, request_id, phase="first_byte")
+            failure = self._connection_error(error, limits, url, request_id, phase=phase)
             self._log.attempt(
                 method=method,
                 url=url,
@@ -404,6 +400,16 @@ class LiteLLMClient:
                 response.release()
         return response, deadline
 
+    def _check_headers(self) -> None:
+        """Refuse to send headers that could split the HTTP request (before any I/O)."""
+        if self._bad_header is not None:
+            raise InvalidRequestError(
+                f"the header {self._bad_header!r} contains a line break, a NUL character or "
+                "(in its name) a colon",
+                url=self.config.base_url,
+                hint="remove line breaks from the API key and extra headers in the preferences",
+            )
+
     def _connection_error(
         self,
         error: BaseException,
@@ -417,12 +423,20 @@ class LiteLLMClient:
         base = self.config.base_url
         if isinstance(error, LiteLLMError):
             return error
-        if isinstance(error, aiohttp.ConnectionTimeoutError | aiohttp.ServerTimeoutError):
+        if isinstance(error, aiohttp.ConnectionTimeoutError) and limits.connect is not None:
             return APITimeoutError(
-                f"no connection within {limits.connect:g} s", url=base, request_id=request_id
+                f"no connection within {limits.connect:g} s (connect limit)",
+                url=base,
+                request_id=request_id,
             )
         if isinstance(error, TimeoutError):
-            limit = getattr(limits, phase)
+            limit = getattr(limits, phase, None)
+            if limit is None:  # a timeout of the OS or the network, not one of ours
+                return APITimeoutError(
+                    f"the connection timed out ({error or type(error).__name__})",
+                    url=base,
+                    request_id=request_id,
+                )
             what = {
                 "first_byte": "no answer",
                 "idle": "no new text",
@@ -433,13 +447,21 @@ class LiteLLMClient:
                 url=base,
                 request_id=request_id,
             )
-        if isinstance(error, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+        if isinstance(error, aiohttp.ClientConnectorCertificateError):
             return APIConnectionError(
-                f"the server's TLS certificate was not accepted ({error})",
+                f"the server's TLS certificate was not accepted ({error.certificate_error})",
                 url=base,
                 request_id=request_id,
-                hint="set a CA file in the add-on preferences, or (test servers only) turn "
-                "Verify TLS off",
+                hint="set the CA file of your server's certificate authority in the add-on "
+                "preferences, or (test servers only) turn Verify TLS off",
+            )
+        if isinstance(error, aiohttp.ClientSSLError):
+            return APIConnectionError(
+                f"the TLS handshake failed ({error})",
+                url=base,
+                request_id=request_id,
+                hint="check that the server speaks HTTPS (use http:// in the Server URL if it "
+                "does not), or set its CA file in the add-on preferences",
             )
         if isinstance(error, aiohttp.InvalidURL):
             return InvalidRequestError(
@@ -483,7 +505,16 @@ class LiteLLMClient:
             async with asyncio.timeout(wait):
                 if limit is None:
                     return await response.read()
-                return await response.content.read(limit)
+                # content.read(n) returns what one network read brought: gather up to limit.
+                parts: list[bytes] = []
+                size = 0
+                while size < limit:
+                    part = await response.content.read(limit - size)
+                    if not part:
+                        break
+                    parts.append(part)
+                    size += len(part)
+                return b"".join(parts)
         except TimeoutError as error:
             raise APITimeoutError(
                 "the answer was not complete within the total time limit",
@@ -553,6 +584,9 @@ class LiteLLMClient:
                 random=self._random(),
             )
         if isinstance(error, APIConnectionError):
+            if isinstance(error.__cause__, aiohttp.ClientSSLError):
+                # A refused certificate or a failed handshake fails the same way next time.
+                return RetryDecision(False, reason="TLS failure")
             return decide_retry(self._policy, attempt, connection_error=True, random=self._random())
         return RetryDecision(False, reason="not retryable")
 
@@ -566,8 +600,17 @@ class LiteLLMClient:
                 await self._pause_before_retry(error, number)
             number += 1
 
+    def _redacted(self, error: LiteLLMError) -> LiteLLMError:
+        """``error`` with the API key masked in its message (a server may echo the key)."""
+        key = self.config.api_key
+        if key and error.message and key in error.message:
+            error.message = redact(error.message, (key,))
+            error.args = (error.message,)
+        return error
+
     async def _pause_before_retry(self, error: LiteLLMError, attempt: int) -> None:
         """Sleep before the next attempt, or re-raise ``error`` when it must not be retried."""
+        self._redacted(error)
         decision = self._decide(error, attempt)
         if not decision.retry:
             if isinstance(error, APIStatusError) and error.retry_after is None:
@@ -576,7 +619,8 @@ class LiteLLMClient:
         self._counter.retries += 1
         if isinstance(error, RateLimitError):
             self._counter.rate_limit_waits += 1
-        logger.info(
+        # DEBUG: the INFO log has one line per attempt, which already shows the failure.
+        logger.debug(
             "retrying in %.2f s (%s): %s", decision.delay, decision.reason, type(error).__name__
         )
         await asyncio.sleep(decision.delay)
@@ -601,6 +645,7 @@ class LiteLLMClient:
 
     async def _probe(self, path: str, limits: Timeout) -> tuple[int, str]:
         """Status and text of a health endpoint; any status is an answer, not an error."""
+        self._check_headers()
         session = self._ensure_session()
         url = self.config.base_url + path
         request_id = uuid.uuid4().hex

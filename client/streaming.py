@@ -12,8 +12,10 @@ already handed over stays with the caller, and the error says what happened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
+import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +74,7 @@ class ChatStream:
         self.request_id = ""
         self._response: aiohttp.ClientResponse | None = None
         self._deadline: float | None = None
+        self._sent_at = 0.0  # loop time the current attempt was sent (first-byte limit)
         self._holding_slot = False
         self._attempt = 0
         self._iterator: AsyncIterator[str] | None = None
@@ -108,8 +111,6 @@ class ChatStream:
                 self._cached = dataclasses.replace(hit, cached=True)
                 return self
         self._body = client._encode(payload)
-        import uuid
-
         self.request_id = uuid.uuid4().hex
         await client._retrying(self._open)
         return self
@@ -134,6 +135,7 @@ class ChatStream:
         self._attempt = attempt
         await client._limiter.acquire()
         self._holding_slot = True
+        self._sent_at = asyncio.get_running_loop().time()
         try:
             self._response, self._deadline = await client._send(
                 "POST",
@@ -170,21 +172,28 @@ class ChatStream:
                 yield self._cached.text
             return
         client = self._client
-        while True:
-            try:
-                async for text in self._read():
-                    self._yielded = True
-                    yield text
-                break
-            except LiteLLMError as error:
-                if self._yielded:
-                    raise
-                self._close_response()
-                await client._pause_before_retry(error, self._attempt)
-                self._checked_first = False
-                self._finish_reason = self._usage = None
-                await client._retrying(self._open, self._attempt + 1)
-        self._finish()
+        try:
+            while True:
+                try:
+                    # aclosing: an early exit closes the reader now, not when it is collected.
+                    async with contextlib.aclosing(self._read()) as reader:
+                        async for text in reader:
+                            self._yielded = True
+                            yield text
+                    break
+                except LiteLLMError as error:
+                    if self._yielded:
+                        raise
+                    self._close_response()
+                    await client._pause_before_retry(error, self._attempt)
+                    self._checked_first = False
+                    self._finish_reason = self._usage = None
+                    self._model_seen = self._id_seen = None
+                    await client._retrying(self._open, self._attempt + 1)
+            self._finish()
+        except LiteLLMError as error:
+            client._redacted(error)
+            raise
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -210,8 +219,13 @@ class ChatStream:
         deadline = self._deadline
         first = True
         while not self._finished:
-            gap = limits.first_byte if first else limits.idle
-            phase = "first_byte" if first else "idle"
+            if first:  # the first-byte limit runs from sending the request, not the headers
+                gap = limits.first_byte
+                if gap is not None:
+                    gap = max(self._sent_at + gap - loop.time(), 0.0)
+                phase = "first_byte"
+            else:
+                gap, phase = limits.idle, "idle"
             if deadline is not None:
                 left = deadline - loop.time()
                 if gap is None or left < gap:
@@ -225,12 +239,21 @@ class ChatStream:
                 break
             first = False
             pieces = []
-            for event in decoder.feed(data):
-                piece = self._on_event(event.event, event.data)
-                if piece:
-                    pieces.append(piece)
-                if self._finished:
-                    break
+            try:
+                for event in decoder.feed(data):
+                    piece = self._on_event(event.event, event.data)
+                    if piece:
+                        pieces.append(piece)
+                    if self._finished:
+                        break
+            except LiteLLMError:
+                if not pieces:
+                    raise
+                # Text read together with the failure still goes to the caller first.
+                text = "".join(pieces)
+                self._parts.append(text)
+                yield text
+                raise
             if pieces:
                 text = pieces[0] if len(pieces) == 1 else "".join(pieces)
                 self._parts.append(text)
@@ -282,6 +305,10 @@ class ChatStream:
         try:
             chunk = json.loads(data)
         except ValueError as error:
+            if name == "error":  # an error event in plain words
+                raise error_from_payload(
+                    data, request_id=self.request_id, url=self._client.config.base_url
+                ) from error
             raise APIResponseValidationError(
                 f"a stream event is not JSON: {data[:80]!r}",
                 request_id=self.request_id,

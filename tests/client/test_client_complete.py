@@ -1,0 +1,443 @@
+"""LiteLLMClient.complete() end to end against the scripted mock server: what is sent (path,
+headers, body), what comes back (text, finish reason, usage, cost, ids, raw), what is refused
+before sending, plus list_models(), health(), stats and the client's lifecycle."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from litellm_screenwriter.client import (
+    APIConnectionError,
+    APIResponseValidationError,
+    ClientConfig,
+    Completion,
+    InvalidRequestError,
+    LiteLLMClient,
+    LiteLLMError,
+    Usage,
+)
+from litellm_screenwriter.client import defaults as client_defaults
+from tests.support.mock_server import MockServer, raw, reply, stall, status
+
+USER = [{"role": "user", "content": "Write a logline"}]
+
+
+def config_for(server: MockServer, **options) -> ClientConfig:
+    """A fast config for ``server``: tiny backoffs, no environment proxies, no key."""
+    options.setdefault("max_retries", 0)
+    options.setdefault("initial_backoff", 0.001)
+    options.setdefault("max_backoff", 0.005)
+    options.setdefault("trust_env", False)
+    return ClientConfig(base_url=server.url, **options)
+
+
+@pytest.fixture(autouse=True)
+def _no_key_from_env(monkeypatch):
+    monkeypatch.delenv("LITELLM_API_KEY", raising=False)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- the answer ---------------------------------------------------------------------------------
+
+
+async def test_complete_returns_text_usage_cost_ids_and_raw(mock_server):
+    mock_server.enqueue(reply("INT. KITCHEN - NIGHT", cost=0.00125, model="mock-analysis"))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        result = await client.complete("mock-analysis", USER)
+
+    assert isinstance(result, Completion)
+    assert result.text == "INT. KITCHEN - NIGHT"
+    assert result.finish_reason == "stop"
+    assert result.usage == Usage(prompt_tokens=3, completion_tokens=4, total_tokens=7)
+    assert result.cost == pytest.approx(0.00125)
+    assert result.model == "mock-analysis"
+    assert result.raw["object"] == "chat.completion"
+    assert result.raw["choices"][0]["message"]["content"] == "INT. KITCHEN - NIGHT"
+    assert result.cached is False
+    (sent,) = mock_server.chat_requests
+    assert result.request_id == sent.header("X-Request-Id")
+
+
+async def test_complete_posts_the_payload_to_v1_chat_completions(mock_server):
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        result = await client.complete("mock-echo", USER, temperature=0.5, max_tokens=40)
+    assert result.text == "Echo: Write a logline"
+    (sent,) = mock_server.requests
+    assert sent.method == "POST"
+    assert sent.path == "/v1/chat/completions"
+    assert sent.json == {
+        "model": "mock-echo",
+        "messages": USER,
+        "temperature": 0.5,
+        "max_tokens": 40,
+    }
+    assert "stream" not in sent.json
+
+
+async def test_complete_without_usage_or_cost_leaves_them_none(mock_server):
+    mock_server.enqueue(reply("Fade in.", usage=False), reply("Fade out.", finish_reason="length"))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        first = await client.complete("mock-echo", USER)
+        second = await client.complete("mock-echo", USER)
+    assert (first.usage, first.cost) == (None, None)
+    assert second.finish_reason == "length"
+
+
+async def test_complete_with_null_content_gives_empty_text(mock_server):
+    body = (
+        b'{"id": "x", "model": "m", "choices": [{"index": 0, "message": {"role": "assistant", '
+        b'"content": null}, "finish_reason": "content_filter"}]}'
+    )
+    mock_server.enqueue(raw(body))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        result = await client.complete("mock-echo", USER)
+    assert result.text == ""
+    assert result.finish_reason == "content_filter"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"<html>not json</html>", "is not JSON"),
+        (b'{"choices": []}', "choices is empty"),
+        (b'{"choices": [{"message": {"content": 5}}]}', "content must be string"),
+        (b'{"choices": [{"message": {}, "finish_reason": "bored"}]}', "'bored'"),
+    ],
+)
+async def test_a_malformed_completion_body_is_a_validation_error(mock_server, body, expected):
+    mock_server.enqueue(raw(body))
+    async with LiteLLMClient(config_for(mock_server, max_retries=2)) as client:
+        with pytest.raises(APIResponseValidationError) as caught:
+            await client.complete("mock-echo", USER)
+        assert client.stats.retries == 0  # a malformed answer is not retried
+    assert expected in str(caught.value)
+    assert caught.value.request_id
+
+
+async def test_an_error_object_in_a_200_body_raises_the_typed_error(mock_server):
+    from litellm_screenwriter.client import NotFoundError
+
+    mock_server.enqueue(raw(b'{"error": {"message": "no such model", "code": "model_not_found"}}'))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(NotFoundError, match="no such model"):
+            await client.complete("mock-echo", USER)
+
+
+# -- headers ------------------------------------------------------------------------------------
+
+
+async def test_headers_with_a_key(mock_server):
+    config = config_for(mock_server, api_key="sk-test-1234", extra_headers={"X-Team": "writers"})
+    async with LiteLLMClient(config) as client:
+        await client.complete("mock-echo", USER)
+    sent = mock_server.requests[0]
+    assert sent.header("Authorization") == "Bearer sk-test-1234"
+    assert sent.header("User-Agent") == f"litellm-screenwriter/{client_defaults.VERSION}"
+    assert client_defaults.VERSION != "0.0.0"  # read from blender_manifest.toml
+    assert sent.header("Content-Type") == "application/json"
+    assert sent.header("X-Team") == "writers"
+
+
+async def test_no_authorization_header_at_all_without_a_key(mock_server):
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        await client.complete("mock-echo", USER)
+        await client.list_models()
+    for sent in mock_server.requests:
+        assert not any(name.lower() == "authorization" for name in sent.headers)
+        assert sent.header("User-Agent").startswith("litellm-screenwriter/")
+
+
+async def test_a_fresh_request_id_for_every_call(mock_server):
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        results = [await client.complete("mock-echo", USER) for _ in range(3)]
+    sent_ids = [r.header("X-Request-Id") for r in mock_server.requests]
+    assert len(set(sent_ids)) == 3
+    assert [r.request_id for r in results] == sent_ids
+
+
+async def test_the_server_request_id_wins_when_it_sends_one(mock_server):
+    mock_server.enqueue(reply("ok", headers={"x-request-id": "srv-42"}))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        result = await client.complete("mock-echo", USER)
+    assert result.request_id == "srv-42"
+
+
+async def test_the_configured_key_reaches_a_server_that_demands_it():
+    with MockServer(api_key="sk-master-9876") as server:
+        async with LiteLLMClient(config_for(server, api_key="sk-master-9876")) as client:
+            result = await client.complete("mock-echo", USER)
+    assert result.text == "Echo: Write a logline"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"api_key": "sk-abcd\r\nX-Injected: yes"},
+        {"extra_headers": {"X-Note": "one\ntwo"}},
+        {"extra_headers": {"X-Bad:Name": "v"}},
+        {"extra_headers": {"X-Nul": "a\0b"}},
+    ],
+)
+async def test_a_header_that_could_split_the_request_is_refused_before_sending(
+    mock_server, options
+):
+    async with LiteLLMClient(config_for(mock_server, max_retries=2, **options)) as client:
+        with pytest.raises(InvalidRequestError) as caught:
+            await client.complete("mock-echo", USER)
+        with pytest.raises(InvalidRequestError):
+            async with client.stream("mock-echo", USER):
+                pass
+        with pytest.raises(InvalidRequestError):
+            await client.list_models()
+        with pytest.raises(InvalidRequestError):
+            await client.health()
+        assert client.stats.retries == 0
+    assert "line break" in str(caught.value)
+    assert "X-Injected" not in str(caught.value)
+    assert mock_server.requests == []
+
+
+# -- local validation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("messages", "params", "expected"),
+    [
+        ([], {}, "messages is empty"),
+        (USER, {"temperature": 3}, "temperature must be between 0 and 2, not 3"),
+        ([{"role": "narrator", "content": "x"}], {}, "'narrator', which is not one of"),
+        (USER, {"max_tokens": 0}, "max_tokens must be at least 1"),
+        ("just a string", {}, "messages must be a list"),
+    ],
+)
+async def test_a_bad_payload_fails_locally_with_a_clear_message(
+    mock_server, messages, params, expected
+):
+    async with LiteLLMClient(config_for(mock_server, max_retries=2)) as client:
+        with pytest.raises(InvalidRequestError) as caught:
+            await client.complete("mock-echo", messages, **params)
+        with pytest.raises(InvalidRequestError):
+            async with client.stream("mock-echo", messages, **params):
+                pass
+    assert expected in str(caught.value)
+    assert str(caught.value).startswith("The request was not sent")
+    assert mock_server.requests == []
+
+
+async def test_a_payload_that_is_not_json_is_refused(mock_server):
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(InvalidRequestError, match="cannot be sent as JSON"):
+            await client.complete("mock-echo", USER, seed=1, metadata={"when": object()})
+    assert mock_server.requests == []
+
+
+async def test_an_unusual_but_valid_payload_is_sent(mock_server):
+    messages = [
+        {"role": "system", "content": "You are a script doctor."},
+        {"role": "user", "name": "ana", "content": [{"type": "text", "text": "Hi"}]},
+    ]
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        result = await client.complete("mock-echo", messages, stop=["FADE OUT."], seed=7)
+    assert result.text == "Echo: Hi"
+    assert mock_server.requests[0].json["stop"] == ["FADE OUT."]
+
+
+@pytest.mark.parametrize("suffix", ["/", "/v1", "/v1/", "//"])
+async def test_a_base_url_with_a_trailing_slash_or_v1_works(mock_server, suffix):
+    config = ClientConfig(base_url=mock_server.url + suffix, max_retries=0, trust_env=False)
+    assert config.base_url == mock_server.url
+    async with LiteLLMClient(config) as client:
+        result = await client.complete("mock-echo", USER)
+        models = await client.list_models()
+    assert result.text == "Echo: Write a logline"
+    assert models == ["mock-echo", "mock-analysis"]
+    assert [r.path for r in mock_server.requests] == ["/v1/chat/completions", "/v1/models"]
+
+
+async def test_an_invalid_base_url_is_an_invalid_request_error():
+    config = ClientConfig(base_url="http://[::1", max_retries=2, trust_env=False)
+    async with LiteLLMClient(config) as client:
+        with pytest.raises(InvalidRequestError, match="Server URL"):
+            await client.complete("mock-echo", USER)
+        assert client.stats.retries == 0
+
+
+# -- list_models, health ------------------------------------------------------------------------
+
+
+async def test_list_models(mock_server):
+    mock_server.models = ["gpt-4o-mini", "claude-sonnet"]
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        assert await client.list_models() == ["gpt-4o-mini", "claude-sonnet"]
+    (sent,) = mock_server.requests
+    assert (sent.method, sent.path) == ("GET", "/v1/models")
+    assert sent.header("Content-Type") is None
+    assert sent.body == b""
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"data": 5}', "model list is malformed"),
+        (b'{"data": [{"object": "model"}]}', "model list is malformed"),
+        (b'{"models": []}', "model list is malformed"),
+        (b"<html>login</html>", "not JSON"),
+    ],
+)
+async def test_a_malformed_model_list_is_a_validation_error(mock_server, body, expected):
+    mock_server.enqueue_for("/v1/models", raw(body))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(APIResponseValidationError, match=expected):
+            await client.list_models()
+
+
+async def test_list_models_error_status_is_typed(mock_server):
+    from litellm_screenwriter.client import AuthenticationError
+
+    mock_server.enqueue_for("/v1/models", status(401, {"error": {"message": "bad key"}}))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(AuthenticationError, match="bad key"):
+            await client.list_models()
+
+
+async def test_health_alive_and_ready(mock_server):
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        health = await client.health()
+    assert health.alive is True
+    assert health.ready is True
+    assert health.ok
+    assert health.latency_ms >= 0
+    assert health.url == mock_server.url
+    assert "connected" in health.detail
+    assert [r.path for r in mock_server.requests] == ["/health/liveliness", "/health/readiness"]
+
+
+async def test_health_not_ready():
+    with MockServer(ready=False) as server:
+        async with LiteLLMClient(config_for(server)) as client:
+            health = await client.health()
+    assert (health.alive, health.ready, health.ok) == (True, False, False)
+    assert "unhealthy" in health.detail
+
+
+async def test_health_ready_unknown_when_readiness_is_missing(mock_server):
+    mock_server.enqueue_for("/health/readiness", status(404, {"detail": "Not Found"}))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        health = await client.health()
+    assert (health.alive, health.ready, health.ok) == (True, None, True)
+
+
+async def test_health_not_alive_skips_readiness(mock_server):
+    mock_server.enqueue_for("/health/liveliness", status(500, "boom"))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        health = await client.health()
+    assert (health.alive, health.ready, health.ok) == (False, None, False)
+    assert health.detail == "boom"
+    assert [r.path for r in mock_server.requests] == ["/health/liveliness"]
+
+
+async def test_health_when_nothing_listens_is_a_connection_error():
+    config = ClientConfig(base_url=f"http://127.0.0.1:{closed_port()}", trust_env=False)
+    async with LiteLLMClient(config) as client:
+        with pytest.raises(APIConnectionError) as caught:
+            await client.health()
+    assert "is the LiteLLM server running at http://127.0.0.1:" in str(caught.value)
+
+
+async def test_health_times_out_with_the_utility_profile(mock_server):
+    from litellm_screenwriter.client import APITimeoutError, Timeout
+
+    mock_server.enqueue_for("/health/liveliness", stall(5))
+    config = config_for(mock_server, timeouts={"utility": Timeout(total=0.2)})
+    async with LiteLLMClient(config) as client:
+        with pytest.raises(APITimeoutError, match=r"0\.2 s"):
+            await client.health()
+
+
+# -- stats, usage, lifecycle --------------------------------------------------------------------
+
+
+async def test_usage_and_cost_add_up_across_calls(mock_server):
+    mock_server.enqueue(reply("one two", cost=0.5), reply("three", cost=0.25))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        first = await client.complete("mock-echo", USER)
+        second = await client.complete("mock-echo", USER)
+        async with client.stream("mock-echo", USER) as s:
+            async for _ in s:
+                pass
+        assert s.completion is not None
+        expected = first.usage + second.usage + s.completion.usage
+        assert client.usage == expected
+        stats = client.stats
+    assert stats.usage == expected
+    assert stats.cost == pytest.approx(0.75)
+    assert stats.requests == 3
+    assert stats.connections_created == 1
+    assert stats.connections_reused == 2
+    assert stats.reuse_ratio == pytest.approx(2 / 3)
+
+
+async def test_close_is_idempotent_and_a_closed_client_refuses_work(mock_server):
+    client = LiteLLMClient(config_for(mock_server))
+    assert client.stats.reuse_ratio == 0.0
+    async with client:
+        await client.complete("mock-echo", USER)
+    assert client.closed
+    await client.close()
+    await client.close()
+    with pytest.raises(LiteLLMError, match="closed"):
+        await client.complete("mock-echo", USER)
+    with pytest.raises(LiteLLMError, match="closed"):
+        async with client.stream("mock-echo", USER):
+            pass
+    with pytest.raises(LiteLLMError, match="closed"):
+        await client.list_models()
+    with pytest.raises(LiteLLMError, match="closed"):
+        await client.health()
+    with pytest.raises(LiteLLMError, match="closed"):
+        async with client:
+            pass
+    assert len(mock_server.requests) == 1
+
+
+async def test_a_client_never_entered_works_and_closes(mock_server):
+    client = LiteLLMClient(config_for(mock_server))
+    await client.close()  # nothing opened yet
+    client = LiteLLMClient(config_for(mock_server))
+    try:
+        assert (await client.complete("mock-echo", USER)).text.startswith("Echo")
+    finally:
+        await client.close()
+    assert client.closed
+
+
+async def test_repr_and_default_config(monkeypatch):
+    monkeypatch.delenv("LITELLM_BASE_URL", raising=False)
+    monkeypatch.delenv("LITELLM_PROXY_URL", raising=False)
+    client = LiteLLMClient()
+    assert client.config.base_url == "http://localhost:4000"
+    assert repr(client) == "LiteLLMClient(base_url='http://localhost:4000', api_key=None)"
+    keyed = LiteLLMClient(ClientConfig(api_key="sk-secret-value"))
+    assert "sk-secret-value" not in repr(keyed)
+    assert "'***'" in repr(keyed)
+    await client.close()
+    await keyed.close()
+
+
+async def test_connection_refused_on_complete():
+    config = ClientConfig(
+        base_url=f"http://127.0.0.1:{closed_port()}", max_retries=0, trust_env=False
+    )
+    async with LiteLLMClient(config) as client:
+        with pytest.raises(APIConnectionError) as caught:
+            await client.complete("mock-echo", USER)
+    assert caught.value.url == config.base_url
+    assert "Could not talk to the LiteLLM server" in str(caught.value)
