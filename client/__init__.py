@@ -1,37 +1,76 @@
 """The LiteLLM client library: pure asyncio, no ``bpy``; usable in Blender or out of it.
 
-async with LiteLLMClient(ClientConfig(base_url="http://localhost:4000")) as client:
-    async with client.stream("gpt-4o-mini", [{"role": "user", "content": "Hi"}]) as s:
-        async for text in s:
-            print(text, end="")
-    print(s.completion.usage)
+    async with LiteLLMClient(ClientConfig(base_url="http://localhost:4000")) as client:
+        async with client.stream("gpt-4o-mini", [{"role": "user", "content": "Hi"}]) as s:
+            async for text in s:
+                print(text, end="")
+        print(s.completion.usage)
+
+Names load on first use (PEP 562), so ``Conversation`` or ``ClientConfig`` can be used on
+Blender's main thread without importing aiohttp and jsonschema there (about a second).
 """
 
 from __future__ import annotations
 
-from .cache import ResponseCache
-from .client import LiteLLMClient
-from .config import ClientConfig, normalize_base_url
-from .conversation import Conversation
-from .errors import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    IncompleteStreamError,
-    InternalServerError,
-    InvalidRequestError,
-    LiteLLMError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-)
-from .stats import ClientStats
-from .streaming import ChatStream
-from .timeouts import Timeout
-from .types import Completion, Health, Usage
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .cache import ResponseCache
+    from .client import LiteLLMClient
+    from .config import ClientConfig, normalize_base_url
+    from .conversation import Conversation
+    from .errors import (
+        APIConnectionError,
+        APIResponseValidationError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        IncompleteStreamError,
+        InternalServerError,
+        InvalidRequestError,
+        LiteLLMError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+    )
+    from .stats import ClientStats
+    from .streaming import ChatStream
+    from .timeouts import Timeout
+    from .types import Completion, Health, Usage
+
+_WHERE = {
+    "ResponseCache": "cache",
+    "LiteLLMClient": "client",
+    "ClientConfig": "config",
+    "normalize_base_url": "config",
+    "Conversation": "conversation",
+    "ClientStats": "stats",
+    "ChatStream": "streaming",
+    "Timeout": "timeouts",
+    "Completion": "types",
+    "Health": "types",
+    "Usage": "types",
+    **{
+        name: "errors"
+        for name in (
+            "APIConnectionError",
+            "APIResponseValidationError",
+            "APIStatusError",
+            "APITimeoutError",
+            "AuthenticationError",
+            "BadRequestError",
+            "IncompleteStreamError",
+            "InternalServerError",
+            "InvalidRequestError",
+            "LiteLLMError",
+            "NotFoundError",
+            "PermissionDeniedError",
+            "RateLimitError",
+        )
+    },
+}
 
 __all__ = [
     "APIConnectionError",
@@ -59,3 +98,16 @@ __all__ = [
     "Usage",
     "normalize_base_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})

@@ -57,7 +57,8 @@ def test_worker_reaches_only_the_client():
 
 def test_layers_import_without_blender_and_the_package_without_aiohttp():
     """In a fresh interpreter: the package imports without pulling aiohttp (Blender start-up
-    stays fast), the worker without aiohttp until it runs, and the client with no bpy."""
+    stays fast), so do the worker and the light client names the main thread uses (a click
+    must not freeze Blender for the second aiohttp takes to load); no layer pulls in bpy."""
     code = f"""
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location(
@@ -69,7 +70,12 @@ spec.loader.exec_module(pkg)
 assert "aiohttp" not in sys.modules, "importing the package imported aiohttp"
 import litellm_screenwriter.worker
 assert "aiohttp" not in sys.modules, "importing the worker imported aiohttp"
-import litellm_screenwriter.client
+from litellm_screenwriter.client import ClientConfig, Conversation
+assert "aiohttp" not in sys.modules, "Conversation/ClientConfig pulled in aiohttp"
+assert "jsonschema" not in sys.modules, "Conversation/ClientConfig pulled in jsonschema"
+import litellm_screenwriter.client as client
+for name in client.__all__:
+    getattr(client, name)
 assert "aiohttp" in sys.modules
 assert "bpy" not in sys.modules, "the client or worker imported bpy"
 print("ok")

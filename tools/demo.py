@@ -1,0 +1,52 @@
+"""``make demo``: the whole product once, end to end, with nothing mocked but the model.
+
+Starts a real LiteLLM proxy on 127.0.0.1 (mock_response models, no internet), installs the
+built extension zip into real Blender (the ``bpy`` module) with Blender's own installer, opens
+a screenplay, clicks every button of the Screenwriter panel, lets the answers stream into their
+Text datablocks and prints them, then shows what a screenwriter sees when the key is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from litellm_proxy import ProxyProcess
+
+ROOT = Path(__file__).resolve().parents[1]
+BLENDER_PYTHON = Path(os.environ.get("BLENDER_PYTHON", ROOT / ".venv/blender/bin/python"))
+
+
+def main() -> int:
+    zips = sorted((ROOT / "dist").glob("litellm_screenwriter-*-linux_x64.zip"))
+    if not zips:
+        print("no linux-x64 zip in dist/: run `make build` (make demo does)")
+        return 1
+    print("Starting a LiteLLM proxy on 127.0.0.1 (mock_response models, no internet)...")
+    with ProxyProcess(ROOT / "tools" / "demo" / "litellm_config.yaml") as proxy:
+        print(f"LiteLLM proxy ready at {proxy.url} in {proxy.startup_seconds:.1f} s\n")
+        with tempfile.TemporaryDirectory(prefix="lsw-demo-") as user:
+            env = {
+                **os.environ,
+                "BLENDER_USER_RESOURCES": user,
+                "LSW_ZIP": str(zips[-1]),
+                "LSW_SERVER_URL": proxy.url,
+                "LSW_API_KEY": "sk-demo-master-key",
+                "PYTHONUNBUFFERED": "1",
+            }
+            run = subprocess.run(
+                [str(BLENDER_PYTHON), str(ROOT / "tools" / "demo" / "in_blender.py")],
+                env=env,
+                timeout=300,
+                check=False,
+            )
+    return run.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
