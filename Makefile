@@ -29,10 +29,13 @@ venv-blender42:
 venv-proxy:
 	@$(BOOTSTRAP) proxy
 
+# The bundled runtime wheels (requirements/wheels.lock, four platforms) into wheels/ and the
+# manifest's list; from $(CACHE_DIR) when already downloaded (no network, under a second).
 wheels: venv-dev
 	@$(DEV) tools/fetch_wheels.py
 
-build: venv-dev venv-blender
+# One zip per platform in dist/ with Blender's own tool (bl_pkg/cli/blender_ext.py in bpy).
+build: wheels venv-blender
 	@$(DEV) tools/build.py
 
 lint: venv-dev
@@ -51,10 +54,11 @@ test: lint build venv-proxy
 test-fast: venv-dev
 	@$(DEV) -m pytest -m "not blender and not proxy"
 
+# The same real-Blender tests, in bpy 4.2 LTS (the oldest Blender the manifest accepts).
 test-blender42: build venv-blender42
-	@BLENDER_PYTHON=.venv/blender42/bin/python $(DEV) -m pytest -m blender
+	@BLENDER_PYTHON=$(CURDIR)/.venv/blender42/bin/python $(DEV) -m pytest -m blender
 
-demo: build
+demo: build venv-proxy
 	@$(DEV) tools/demo.py
 
 bench: build

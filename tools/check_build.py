@@ -2,9 +2,10 @@
 
 Two checks, each naming the file at fault:
 - ``manifest``: every wheel the manifest lists exists on disk.
-- ``dist``: for each platform zip, the third-party modules the extension's own code imports,
-  and every dependency of theirs (Requires-Dist, markers evaluated for that platform), are
-  provided by a wheel inside that zip, and no wheel in it belongs to another platform.
+- ``dist``: for each platform zip, every wheel its manifest lists is inside it; the third-party
+  modules the extension's own code imports, what requirements/wheels.in declares, and every
+  dependency of theirs (Requires-Dist, markers evaluated for that platform) are provided by a
+  wheel inside that zip; and no wheel in it belongs to another platform.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fetch_wheels import PLATFORM_ENV, PYTHON_ENV  # one table for both tools
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Modules that Blender itself provides to add-ons.
@@ -31,20 +35,6 @@ BLENDER_MODULES = {
     "addon_utils", "rna_prop_ui", "bl_app_template_utils", "bl_keymap_utils",
 }  # fmt: skip
 
-PLATFORM_ENV = {
-    "windows-x64": {"sys_platform": "win32", "platform_system": "Windows",
-                    "platform_machine": "AMD64", "os_name": "nt"},
-    "macos-arm64": {"sys_platform": "darwin", "platform_system": "Darwin",
-                    "platform_machine": "arm64", "os_name": "posix"},
-    "macos-x64": {"sys_platform": "darwin", "platform_system": "Darwin",
-                  "platform_machine": "x86_64", "os_name": "posix"},
-    "linux-x64": {"sys_platform": "linux", "platform_system": "Linux",
-                  "platform_machine": "x86_64", "os_name": "posix"},
-}  # fmt: skip
-PYTHON_ENV = {"python_version": "3.11", "python_full_version": "3.11.9",
-              "implementation_name": "cpython", "platform_python_implementation": "CPython",
-              "platform_release": "", "platform_version": "", "implementation_version": "3.11.9",
-              "extra": ""}  # fmt: skip
 PLATFORM_TAG = {
     "windows-x64": re.compile(r"win_amd64"),
     "macos-arm64": re.compile(r"macosx_\d+_\d+_(arm64|universal2)"),
@@ -91,11 +81,17 @@ def check_zip(path: Path) -> list[str]:
     errors: list[str] = []
     with zipfile.ZipFile(path) as archive:
         manifest = tomllib.loads(archive.read("blender_manifest.toml").decode())
-        platforms = manifest.get("build", {}).get("generated", {}).get("platforms") or []
-        if len(platforms) != 1:
+        generated = manifest.get("build", {}).get("generated", {})
+        platforms = generated.get("platforms") or []
+        if len(platforms) != 1 or platforms[0] not in PLATFORM_ENV:
             return [f"{path.name}: not a single-platform build (platforms={platforms})"]
         platform = platforms[0]
-        wheels = [Wheel(n, archive.read(n)) for n in archive.namelist() if n.endswith(".whl")]
+        names = set(archive.namelist())
+        wheels = [Wheel(n, archive.read(n)) for n in sorted(names) if n.endswith(".whl")]
+        # Blender installs the list the build generated for this platform, if there is one.
+        for entry in generated.get("wheels", manifest.get("wheels", [])):
+            if entry.removeprefix("./") not in names:
+                errors.append(f"{path.name}: its manifest lists {entry} but the zip lacks it")
         sources = {
             n: archive.read(n).decode()
             for n in archive.namelist()
