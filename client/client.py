@@ -224,7 +224,7 @@ class LiteLLMClient:
                     "POST", defaults.CHAT_PATH, body, limits, kind, request_id, number
                 )
                 try:
-                    raw = await self._read_all(response, deadline)
+                    raw = await self._read_all(response, deadline, request_id=request_id)
                 except BaseException:
                     response.close()
                     raise
@@ -370,28 +370,11 @@ class LiteLLMClient:
                 )
         except BaseException as error:
             failure = self._connection_error(error, limits, url, request_id, phase=phase)
-            self._log.attempt(
-                method=method,
-                url=url,
-                status=None,
-                latency=loop.time() - started,
-                attempt=attempt,
-                request_id=request_id,
-                kind=kind,
-                error=str(failure or error),
-            )
+            self._log_attempt(method, url, None, started, attempt, request_id, kind, failure, error)
             if failure is None:
                 raise
             raise failure from error
-        self._log.attempt(
-            method=method,
-            url=url,
-            status=response.status,
-            latency=loop.time() - started,
-            attempt=attempt,
-            request_id=request_id,
-            kind=kind,
-        )
+        self._log_attempt(method, url, response.status, started, attempt, request_id, kind)
         self._limiter.observe(response.headers)
         if response.status >= 400:
             try:
@@ -399,6 +382,38 @@ class LiteLLMClient:
             finally:
                 response.release()
         return response, deadline
+
+    def _log_attempt(
+        self,
+        method: str,
+        url: str,
+        status: int | None,
+        started: float,
+        attempt: int,
+        request_id: str,
+        kind: str,
+        failure: LiteLLMError | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        """The per-attempt log line; ``error`` is what ended an attempt without a status."""
+        reason = None
+        if status is None:
+            if failure is not None:
+                reason = f"{type(failure).__name__}: {failure.message}".rstrip(": ")
+            elif isinstance(error, asyncio.CancelledError):
+                reason = "cancelled"
+            else:
+                reason = str(error) or type(error).__name__
+        self._log.attempt(
+            method=method,
+            url=url,
+            status=status,
+            latency=asyncio.get_running_loop().time() - started,
+            attempt=attempt,
+            request_id=request_id,
+            kind=kind,
+            error=reason,
+        )
 
     def _check_headers(self) -> None:
         """Refuse to send headers that could split the HTTP request (before any I/O)."""
@@ -478,7 +493,9 @@ class LiteLLMClient:
         self, response: aiohttp.ClientResponse, deadline: float | None, request_id: str
     ) -> APIStatusError:
         try:
-            body = await self._read_all(response, deadline, limit=_MAX_ERROR_BODY)
+            body = await self._read_all(
+                response, deadline, limit=_MAX_ERROR_BODY, request_id=request_id
+            )
         except LiteLLMError:
             body = b""
         from .retry_policy import server_wait
@@ -496,7 +513,12 @@ class LiteLLMClient:
         return error
 
     async def _read_all(
-        self, response: aiohttp.ClientResponse, deadline: float | None, limit: int | None = None
+        self,
+        response: aiohttp.ClientResponse,
+        deadline: float | None,
+        limit: int | None = None,
+        *,
+        request_id: str | None = None,
     ) -> bytes:
         """The whole body, within the attempt's total limit."""
         loop = asyncio.get_running_loop()
@@ -519,11 +541,13 @@ class LiteLLMClient:
             raise APITimeoutError(
                 "the answer was not complete within the total time limit",
                 url=self.config.base_url,
+                request_id=request_id,
             ) from error
         except (aiohttp.ClientError, OSError) as error:
             raise APIConnectionError(
                 f"the connection broke while reading the answer ({error or type(error).__name__})",
                 url=self.config.base_url,
+                request_id=request_id,
             ) from error
 
     @staticmethod
@@ -636,7 +660,7 @@ class LiteLLMClient:
                 "GET", path, None, limits, "utility", request_id, number
             )
             try:
-                raw = await self._read_all(response, deadline)
+                raw = await self._read_all(response, deadline, request_id=request_id)
             finally:
                 response.release()
             return self._json(raw, self._request_id_of(response, request_id), "answer")
@@ -651,6 +675,8 @@ class LiteLLMClient:
         request_id = uuid.uuid4().hex
         headers = {k: v for k, v in self._headers.items() if k != "Content-Type"}
         self._counter.requests += 1
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
             async with asyncio.timeout(limits.total):
                 async with session.get(
@@ -659,9 +685,11 @@ class LiteLLMClient:
                     timeout=aiohttp.ClientTimeout(total=None, sock_connect=limits.connect),
                 ) as response:
                     text = await response.text(errors="replace")
-                    return response.status, text.strip()
         except BaseException as error:
             failure = self._connection_error(error, limits, url, request_id, phase="total")
+            self._log_attempt("GET", url, None, started, 0, request_id, "utility", failure, error)
             if failure is None:
                 raise
             raise failure from error
+        self._log_attempt("GET", url, response.status, started, 0, request_id, "utility")
+        return response.status, text.strip()

@@ -202,7 +202,9 @@ class ChatStream:
         assert response is not None
         if response.content_type != "text/event-stream":
             # Some servers answer a stream request with the whole completion as JSON.
-            raw = await self._client._read_all(response, self._deadline)
+            raw = await self._client._read_all(
+                response, self._deadline, request_id=self.request_id
+            )
             completion = self._client._completion_from(raw, response, self.request_id)
             self._finish_reason = completion.finish_reason or "stop"
             self._usage = completion.raw.get("usage")
