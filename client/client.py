@@ -312,7 +312,8 @@ class LiteLLMClient:
     @staticmethod
     def _encode(payload: Mapping[str, Any]) -> bytes:
         try:
-            return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            # allow_nan=False: NaN and Infinity are not JSON, and a server would refuse them.
+            return json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except (TypeError, ValueError) as error:
             raise InvalidRequestError(f"the request cannot be sent as JSON: {error}") from error
 

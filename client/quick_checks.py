@@ -32,8 +32,10 @@ def _usage_ok(usage: Any) -> bool:
         value = usage.get(name, -1)
         if type(value) is not int or value < 0:
             return False
-    total = usage.get("total_tokens")
-    return total is None or (type(total) is int and total >= 0)
+    if "total_tokens" not in usage:  # optional, but when present an integer: null breaks it
+        return True
+    total = usage["total_tokens"]
+    return type(total) is int and total >= 0
 
 
 def completion_is_well_formed(body: Any) -> bool:
@@ -59,7 +61,8 @@ def completion_is_well_formed(body: Any) -> bool:
         if type(index) is not int:
             return False
         reason = choice.get("finish_reason")
-        if reason is not None and reason not in _FINISH:
+        # Type first: a list or a dict here would make the set lookup raise.
+        if reason is not None and (type(reason) is not str or reason not in _FINISH):
             return False
     for name in ("id", "model", "object"):
         value = body.get(name)
@@ -83,7 +86,8 @@ def request_is_well_formed(payload: Mapping[str, Any]) -> bool:
     for message in messages:
         if type(message) is not dict or len(message) > 2:
             return False
-        if message.get("role") not in _ROLES:
+        role = message.get("role")
+        if type(role) is not str or role not in _ROLES:
             return False
         content = message.get("content", None)
         if content is not None and type(content) is not str:

@@ -110,6 +110,12 @@ async def test_complete_with_null_content_gives_empty_text(mock_server):
         (b'{"choices": []}', "choices is empty"),
         (b'{"choices": [{"message": {"content": 5}}]}', "content must be string"),
         (b'{"choices": [{"message": {}, "finish_reason": "bored"}]}', "'bored'"),
+        (b'{"choices": [{"message": {}, "finish_reason": ["stop"]}]}', "['stop']"),
+        (
+            b'{"choices": [{"message": {}}], "usage": {"prompt_tokens": 1, '
+            b'"completion_tokens": 1, "total_tokens": null}}',
+            "usage: {",
+        ),
     ],
 )
 async def test_a_malformed_completion_body_is_a_validation_error(mock_server, body, expected):
@@ -232,10 +238,25 @@ async def test_a_bad_payload_fails_locally_with_a_clear_message(
     assert mock_server.requests == []
 
 
-async def test_a_payload_that_is_not_json_is_refused(mock_server):
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"seed": 1, "metadata": {"when": object()}},
+        {"temperature": float("nan")},
+        {"logit_bias": {"50256": float("-inf")}},
+    ],
+)
+async def test_a_payload_that_is_not_json_is_refused(mock_server, params):
     async with LiteLLMClient(config_for(mock_server)) as client:
         with pytest.raises(InvalidRequestError, match="cannot be sent as JSON"):
-            await client.complete("mock-echo", USER, seed=1, metadata={"when": object()})
+            await client.complete("mock-echo", USER, **params)
+    assert mock_server.requests == []
+
+
+async def test_a_role_that_is_not_text_is_refused_not_crashed(mock_server):
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(InvalidRequestError, match="role"):
+            await client.complete("mock-echo", [{"role": ["user"], "content": "x"}])
     assert mock_server.requests == []
 
 
