@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import defaults
-from .errors import APIStatusError, status_error_class
+from .errors import APIStatusError, AuthenticationError, status_error_class
 
 __all__ = ["ErrorDetails", "error_from_body", "error_from_payload", "parse_error_body"]
 
@@ -49,6 +49,14 @@ _STATUS_BY_CODE = {
 }
 # Malformed or hostile bodies may nest deeper than the parser's recursion limit.
 _UNPARSABLE = (ValueError, RecursionError)
+
+
+# Error types that mean "this key is not accepted", whatever status came with them.
+_KEY_PROBLEM_TYPES = frozenset({"no_db_connection"})
+_NO_DB_HINT = (
+    "this LiteLLM proxy has no key database, so it accepts only its master key: check the API "
+    "key in the add-on preferences"
+)
 
 
 @dataclass(frozen=True)
@@ -194,7 +202,13 @@ def error_from_body(
 ) -> APIStatusError:
     """The typed error for an HTTP error response."""
     details = parse_error_body(body, content_type)
-    return status_error_class(status)(
+    cls = status_error_class(status)
+    hint = None
+    if (details.type or "").lower() in _KEY_PROBLEM_TYPES:
+        # LiteLLM without a key database answers any key but its master key with 400
+        # "No connected db.": for the screenwriter that is a wrong key, not a bad request.
+        cls, hint = AuthenticationError, _NO_DB_HINT
+    return cls(
         details.message,
         status=status,
         type=details.type,
@@ -202,6 +216,7 @@ def error_from_body(
         request_id=request_id,
         url=url,
         retry_after=retry_after,
+        hint=hint,
     )
 
 

@@ -733,3 +733,19 @@ def test_error_from_payload_survives_deep_nesting() -> None:
     error = error_from_payload(payload)
     assert isinstance(error, APIStatusError)
     assert error.status == 500
+
+
+def test_litellm_without_a_key_database_reads_as_a_wrong_key():
+    """LiteLLM with a master key and no database answers any other key with this 400."""
+    body = (
+        b'{"error": {"message": "No connected db.", "type": "no_db_connection", '
+        b'"param": null, "code": "400"}}'
+    )
+    error = error_from_body(400, body, "application/json")
+    assert isinstance(error, AuthenticationError)
+    assert error.status == 400
+    assert error.type == "no_db_connection"
+    text = str(error)
+    assert "No connected db" in text
+    assert "API key in the add-on preferences" in text
+    assert "shorten the text" not in text

@@ -113,14 +113,6 @@ async def test_a_wrong_key_fails_without_echoing_the_key(
         assert WRONG_KEY[3:] not in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="client bug: a LiteLLM proxy without a database answers a key other than the master "
-    'key with 400 {"error": {"message": "No connected db.", "type": "no_db_connection", '
-    '"code": "400"}}; the client raises BadRequestError whose hint says "shorten the text or '
-    'check the request settings and model name" instead of pointing at the API key',
-)
 async def test_a_wrong_key_reads_as_an_authentication_error(
     proxy_config: Callable[..., ClientConfig],
 ) -> None:
