@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import math
 import random
 import ssl
 import time
@@ -29,6 +30,7 @@ from .errors import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    IncompleteStreamError,
     InvalidRequestError,
     LiteLLMError,
     RateLimitError,
@@ -63,9 +65,11 @@ def _float_header(headers: Mapping[str, str], name: str) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    # "nan" or "inf" would poison every total it is added to.
+    return number if math.isfinite(number) else None
 
 
 def usage_from(data: Any) -> Usage | None:
@@ -110,8 +114,14 @@ class LiteLLMClient:
         }
         if cfg.api_key:
             headers["Authorization"] = f"Bearer {cfg.api_key}"
-        headers.update(cfg.extra_headers)
-        self._headers = headers
+        for name, value in cfg.extra_headers.items():
+            # Header names are case-insensitive: an extra "authorization" replaces ours
+            # instead of going out as a second Authorization header.
+            for existing in [k for k in headers if k.lower() == str(name).lower()]:
+                del headers[existing]
+            headers[name] = value
+        # Every call sends its own request id: a fixed one from the extra headers would clash.
+        self._headers = {k: v for k, v in headers.items() if k.lower() != "x-request-id"}
         self._bad_header = _unsafe_header(headers)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -354,7 +364,7 @@ class LiteLLMClient:
             wait, phase = limits.total, "total"
         headers = {**self._headers, "x-request-id": request_id}
         if body is None:
-            del headers["Content-Type"]
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
         self._counter.requests += 1
         if body is not None:
             self._log.body("request body", body.decode("utf-8", "replace"))
@@ -613,6 +623,10 @@ class LiteLLMClient:
                 # A refused certificate or a failed handshake fails the same way next time.
                 return RetryDecision(False, reason="TLS failure")
             return decide_retry(self._policy, attempt, connection_error=True, random=self._random())
+        if isinstance(error, IncompleteStreamError):
+            # Only reached for a stream that ended before any text reached the caller (after
+            # that, the stream raises without asking): a clean but early close, like a drop.
+            return decide_retry(self._policy, attempt, connection_error=True, random=self._random())
         return RetryDecision(False, reason="not retryable")
 
     async def _retrying(self, attempt: Callable[[int], Awaitable[T]], first_attempt: int = 0) -> T:
@@ -674,7 +688,7 @@ class LiteLLMClient:
         session = self._ensure_session()
         url = self.config.base_url + path
         request_id = uuid.uuid4().hex
-        headers = {k: v for k, v in self._headers.items() if k != "Content-Type"}
+        headers = {k: v for k, v in self._headers.items() if k.lower() != "content-type"}
         self._counter.requests += 1
         loop = asyncio.get_running_loop()
         started = loop.time()

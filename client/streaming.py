@@ -78,6 +78,7 @@ class ChatStream:
         self._holding_slot = False
         self._attempt = 0
         self._iterator: AsyncIterator[str] | None = None
+        self._exited = False
         self._parts: list[str] = []
         self._yielded = False
         self._finished = False
@@ -116,6 +117,7 @@ class ChatStream:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        self._exited = True
         iterator, self._iterator = self._iterator, None
         if iterator is not None:
             await iterator.aclose()
@@ -124,6 +126,8 @@ class ChatStream:
     def __aiter__(self) -> AsyncIterator[str]:
         if self._iterator is not None:
             raise RuntimeError("a ChatStream can be iterated only once")
+        if self._exited or (self._response is None and self._cached is None):
+            raise RuntimeError("iterate a ChatStream inside 'async with client.stream(...)'")
         self._iterator = self._iterate()
         return self._iterator
 
@@ -202,9 +206,7 @@ class ChatStream:
         assert response is not None
         if response.content_type != "text/event-stream":
             # Some servers answer a stream request with the whole completion as JSON.
-            raw = await self._client._read_all(
-                response, self._deadline, request_id=self.request_id
-            )
+            raw = await self._client._read_all(response, self._deadline, request_id=self.request_id)
             completion = self._client._completion_from(raw, response, self.request_id)
             self._finish_reason = completion.finish_reason or "stop"
             self._usage = completion.raw.get("usage")
@@ -301,9 +303,11 @@ class ChatStream:
 
     def _on_event(self, name: str, data: str) -> str | None:
         """Handle one server-sent event; return its text (None when it carries none)."""
-        if data == "[DONE]":
+        if data[:6] == "[DONE]":
             self._finished = True
             return None
+        if name != "message" and name != "error":
+            return None  # a named event this client has no use for ("ping", ...)
         try:
             chunk = json.loads(data)
         except ValueError as error:
@@ -316,7 +320,7 @@ class ChatStream:
                 request_id=self.request_id,
                 url=self._client.config.base_url,
             ) from error
-        if name == "error" or (type(chunk) is dict and "error" in chunk):
+        if name == "error" or (type(chunk) is dict and chunk.get("error") is not None):
             raise error_from_payload(
                 chunk, request_id=self.request_id, url=self._client.config.base_url
             )

@@ -176,6 +176,46 @@ async def test_the_server_request_id_wins_when_it_sends_one(mock_server):
     assert result.request_id == "srv-42"
 
 
+async def test_extra_headers_replace_ours_whatever_their_case(mock_server):
+    extra = {
+        "authorization": "Bearer from-extra",
+        "user-agent": "my-pipeline/2",
+        "X-REQUEST-ID": "fixed",
+        "content-type": "application/json; charset=utf-8",
+    }
+    config = config_for(mock_server, api_key="sk-configured", extra_headers=extra)
+    async with LiteLLMClient(config) as client:
+        await client.complete("mock-echo", USER)
+        await client.complete("mock-echo", USER)
+        await client.list_models()
+        await client.health()
+    first, second, models, *health = mock_server.requests
+
+    def values(recorded, name):
+        return [v for k, v in recorded.headers.items() if k.lower() == name]
+
+    assert values(first, "authorization") == ["Bearer from-extra"]
+    assert values(first, "user-agent") == ["my-pipeline/2"]
+    assert values(first, "content-type") == ["application/json; charset=utf-8"]
+    ids = [values(r, "x-request-id") for r in (first, second, models)]
+    assert all(len(found) == 1 and found != ["fixed"] for found in ids)
+    assert len({found[0] for found in ids}) == 3  # still one fresh id per call
+    for get in (models, *health):
+        assert values(get, "content-type") == []
+
+
+async def test_a_cost_header_that_is_not_a_number_is_ignored(mock_server):
+    mock_server.enqueue(
+        reply("a", headers={"x-litellm-response-cost": "nan"}),
+        reply("b", headers={"x-litellm-response-cost": "free"}),
+        reply("c", cost=0.5),
+    )
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        costs = [(await client.complete("mock-echo", USER)).cost for _ in range(3)]
+        assert client.stats.cost == pytest.approx(0.5)
+    assert costs == [None, None, 0.5]
+
+
 async def test_the_configured_key_reaches_a_server_that_demands_it():
     with MockServer(api_key="sk-master-9876") as server:
         async with LiteLLMClient(config_for(server, api_key="sk-master-9876")) as client:

@@ -282,3 +282,26 @@ async def test_a_stream_runs_out_of_retries(mock_server):
         with pytest.raises(InternalServerError, match="502 Bad Gateway"):
             await read_stream(client, [])
         assert client.stats.retries == 1
+
+
+async def test_a_stream_that_ends_early_before_any_text_is_retried(mock_server):
+    mock_server.enqueue(
+        stream([], raw_lines=[]),  # an empty event stream: closed before anything came
+        stream([], raw_lines=[sse(chunk(role="assistant"))]),  # no text, no end
+        stream(["Third ", "try."]),
+    )
+    received: list[str] = []
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        await read_stream(client, received)
+        assert client.stats.retries == 2
+    assert "".join(received) == "Third try."
+
+
+async def test_a_stream_that_keeps_ending_early_is_an_incomplete_stream_error(mock_server):
+    from litellm_screenwriter.client import IncompleteStreamError
+
+    mock_server.enqueue(*(stream([], raw_lines=[]) for _ in range(2)))
+    async with LiteLLMClient(config_for(mock_server, max_retries=1)) as client:
+        with pytest.raises(IncompleteStreamError, match="after 0 characters"):
+            await read_stream(client, [])
+        assert client.stats.retries == 1

@@ -189,6 +189,38 @@ async def test_an_empty_delta_and_a_null_delta_yield_nothing(mock_server):
     assert all(deltas)
 
 
+async def test_named_events_other_than_error_are_ignored(mock_server):
+    ping = b"event: ping\ndata: {}\n\n"
+    mock_server.enqueue(
+        stream([], raw_lines=[ping, sse(chunk("a")), ping, sse(chunk(finish_reason="stop"))])
+    )
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        deltas, s = await collect(client)
+    assert "".join(deltas) == "a"
+    assert s.completion.finish_reason == "stop"
+
+
+async def test_a_null_error_field_is_not_an_error(mock_server):
+    quiet = chunk("fine")
+    quiet["error"] = None
+    mock_server.enqueue(stream([], raw_lines=[sse(quiet), sse(chunk(finish_reason="stop"))]))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        _, s = await collect(client)
+    assert s.completion.text == "fine"
+
+
+async def test_iterating_outside_the_block_is_a_clear_error(mock_server):
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        s = client.stream("mock-echo", USER)
+        with pytest.raises(RuntimeError, match="inside 'async with"):
+            s.__aiter__()
+        async with s:
+            pass
+        with pytest.raises(RuntimeError, match="inside 'async with"):
+            s.__aiter__()
+    assert await disconnected(mock_server)
+
+
 async def test_a_stream_can_be_iterated_only_once(mock_server):
     async with LiteLLMClient(config_for(mock_server)) as client:
         async with client.stream("mock-echo", USER) as s:
