@@ -39,7 +39,9 @@ __all__ = [
     "THREAD_NAME",
     "Event",
     "EventType",
+    "Query",
     "Request",
+    "ServerCheck",
     "Worker",
     "WorkerClosedError",
 ]
@@ -143,13 +145,48 @@ def _rebuild_request(model, messages, stream, params, kind) -> Request:
     return Request(model, messages, stream=stream, params=params, kind=kind)
 
 
+QueryAction = Literal["list_models", "check", "detect"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A utility call instead of a chat: it ends in ``done`` with ``Event.result``.
+
+    - ``list_models``: the model names the proxy offers to the key (``list[str]``);
+    - ``check``: health, then the model list, which proves the key (``ServerCheck``);
+    - ``detect``: the first of ``candidates`` (server URLs) whose health check answers
+      (``ServerCheck``, its ``url`` set); fails naming every address tried.
+    """
+
+    action: QueryAction
+    candidates: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.action not in ("list_models", "check", "detect"):
+            raise ValueError(f"unknown Query action {self.action!r}")
+        object.__setattr__(self, "candidates", tuple(self.candidates))
+        if self.action == "detect" and not self.candidates:
+            raise ValueError("Query('detect') needs candidate server URLs")
+
+
+@dataclass(frozen=True)
+class ServerCheck:
+    """What ``check`` and ``detect`` found: where, how fast, and which models (when asked)."""
+
+    url: str
+    alive: bool
+    ready: bool | None
+    latency_ms: float
+    models: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Event:
     """Something that happened to a job, handed to the main thread by ``Worker.poll()``.
 
     ``started`` means the worker took the job up (its request may still wait for a free
     connection); ``text`` holds new text for ``delta``; ``completion`` the finished answer for
-    ``done``; ``error`` a ``LiteLLMError`` for ``failed``.
+    ``done`` (``result`` instead, for a ``Query``); ``error`` a ``LiteLLMError`` for ``failed``.
     """
 
     job_id: str
@@ -157,6 +194,7 @@ class Event:
     text: str = ""
     completion: Completion | None = None
     error: LiteLLMError | None = field(default=None, compare=False)
+    result: Any = None  # what a ``Query`` found, on its ``done``
 
     @property
     def terminal(self) -> bool:
@@ -205,7 +243,7 @@ class _ClientSlot:
 class _Job:
     __slots__ = ("cancel_requested", "id", "request", "slot", "task")
 
-    def __init__(self, job_id: str, request: Request) -> None:
+    def __init__(self, job_id: str, request: Request | Query) -> None:
         self.id = job_id
         self.request = request
         self.task: asyncio.Task | None = None  # set on the loop when the job starts
@@ -329,10 +367,11 @@ class Worker:
 
     # -- jobs (any thread) --------------------------------------------------------------------
 
-    def submit(self, request: Request) -> str:
-        """Queue ``request``; returns its job id. Starts the thread if needed."""
-        if not isinstance(request, Request):
-            raise TypeError(f"submit() takes a Request, not {type(request).__name__}")
+    def submit(self, request: Request | Query) -> str:
+        """Queue ``request`` (a chat ``Request`` or a utility ``Query``); returns its job id.
+        Starts the thread if needed."""
+        if not isinstance(request, Request | Query):
+            raise TypeError(f"submit() takes a Request or a Query, not {type(request).__name__}")
         with self._lock:
             self._start_locked()
             if not self._loop_open or self._loop is None:
@@ -517,9 +556,11 @@ class Worker:
         if wake:
             self._notify()
 
-    async def _execute(self, job: _Job, slot: _ClientSlot) -> Completion:
+    async def _execute(self, job: _Job, slot: _ClientSlot) -> Any:
         request = job.request
         client = await slot.ready()
+        if isinstance(request, Query):
+            return await _run_query(request, client, slot.config)
         messages = _thaw(request.messages)
         params = _thaw(request.params)
         if not request.stream:
@@ -545,7 +586,9 @@ class Worker:
             event = Event(job.id, "cancelled")
         else:
             error = task.exception()
-            if error is None:
+            if error is None and isinstance(job.request, Query):
+                event = Event(job.id, "done", result=task.result())
+            elif error is None:
                 event = Event(job.id, "done", completion=task.result())
             elif job.cancel_requested:  # torn down while cancelling: still a cancellation
                 event = Event(job.id, "cancelled")
@@ -624,6 +667,43 @@ class Worker:
         finally:
             self._sweep("cancelled")
             loop.stop()
+
+
+async def _run_query(query: Query, client: LiteLLMClient, config: ClientConfig) -> Any:
+    """Run a utility query on the worker's loop."""
+    if query.action == "list_models":
+        return await client.list_models()
+    if query.action == "check":
+        health = await client.health()
+        models = await client.list_models()  # needs the key: proves it is accepted
+        return ServerCheck(
+            config.base_url, health.alive, health.ready, health.latency_ms, tuple(models)
+        )
+    return await _detect(query.candidates, config)
+
+
+async def _detect(candidates: Sequence[str], config: ClientConfig) -> ServerCheck:
+    """The first candidate URL whose LiteLLM health check answers alive."""
+    import dataclasses
+
+    from .client import APIConnectionError, LiteLLMClient, LiteLLMError
+
+    tried = []
+    for url in dict.fromkeys(candidates):  # in order, without repeats
+        probe = dataclasses.replace(config, base_url=url, max_retries=0, cache_enabled=False)
+        try:
+            async with LiteLLMClient(probe) as client:
+                health = await client.health()
+        except LiteLLMError:
+            health = None
+        if health is not None and health.alive:
+            return ServerCheck(probe.base_url, True, health.ready, health.latency_ms)
+        tried.append(probe.base_url)
+    raise APIConnectionError(
+        f"no LiteLLM server answered at {', '.join(tried)}",
+        hint="start your LiteLLM proxy (litellm --config ...), or type its address in the "
+        "add-on preferences",
+    )
 
 
 def _as_litellm_error(error: BaseException) -> LiteLLMError:
