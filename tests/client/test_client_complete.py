@@ -502,3 +502,44 @@ async def test_connection_refused_on_complete():
             await client.complete("mock-echo", USER)
     assert caught.value.url == config.base_url
     assert "Could not talk to the LiteLLM server" in str(caught.value)
+
+
+async def test_a_body_slower_than_the_total_limit_times_out(mock_server):
+    from litellm_screenwriter.client import APITimeoutError, Timeout
+
+    mock_server.enqueue(raw([b'{"choices": ', b"[]}"], delay=5))
+    limits = Timeout(first_byte=5, total=0.2)
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(APITimeoutError, match="total time limit") as caught:
+            await client.complete("mock-echo", USER, timeout=limits)
+    assert caught.value.request_id == mock_server.requests[0].header("X-Request-Id")
+
+
+async def test_an_error_status_whose_body_breaks_off_is_still_typed(mock_server):
+    from aiohttp import web
+
+    from litellm_screenwriter.client import InternalServerError
+    from tests.support.mock_server import Scripted
+
+    async def broken(request, server, recorded):
+        response = web.StreamResponse(status=500, headers={"Content-Type": "text/plain"})
+        response.content_length = 500
+        await response.prepare(request)
+        await response.write(b"partial")
+        server._drop(request)
+        return response
+
+    mock_server.enqueue(Scripted(broken, "500 with a broken body"))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(InternalServerError) as caught:
+            await client.complete("mock-echo", USER)
+    assert caught.value.status == 500
+
+
+def test_the_package_names_its_public_api():
+    import litellm_screenwriter.client as package
+
+    assert package.LiteLLMClient is LiteLLMClient
+    assert {"LiteLLMClient", "ChatStream", "RateLimitError"} <= set(dir(package))
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        package.Nope  # noqa: B018

@@ -97,14 +97,14 @@ completions = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests)
 def test_a_request_the_quick_check_accepts_is_valid(payload):
     if request_is_well_formed(payload):
         assert schema_errors("request", payload) == []
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(completions)
 def test_a_completion_the_quick_check_accepts_is_valid(body):
     if completion_is_well_formed(body):
