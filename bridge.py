@@ -18,7 +18,7 @@ import bpy
 from bpy.app.handlers import persistent
 
 if TYPE_CHECKING:
-    from .worker import Event, Request, Worker
+    from .worker import Event, Query, Request, Worker
 
 __all__ = [
     "ACTIVE_INTERVAL",
@@ -33,7 +33,9 @@ __all__ = [
     "pump",
     "reconfigure",
     "register",
+    "server_job",
     "submit",
+    "submit_query",
     "unregister",
 ]
 
@@ -64,6 +66,7 @@ class Job:
     text_uid: int | None = None
     detached: bool = False  # its file was closed: events are dropped, the job is cancelled
     on_done: Callable[[Job], None] | None = None
+    result: Any = None  # what a utility Query found (it writes no text)
 
     @property
     def active(self) -> bool:
@@ -105,6 +108,19 @@ def submit(
     return job
 
 
+def submit_query(query: Query, *, title: str, on_done: Callable[[Job], None] | None = None) -> Job:
+    """Hand a utility query (model list, connection check, detection) to the worker.
+
+    It writes no text; ``on_done`` runs on the main thread with ``job.result`` set.
+    """
+    job_id = _get_worker().submit(query)
+    job = Job(job_id, title, "", on_done=on_done)
+    _jobs[job_id] = job
+    _forget_old_jobs()
+    _kick()
+    return job
+
+
 def cancel(job_id: str) -> bool:
     job = _jobs.get(job_id)
     if job is None or not job.active or _worker is None:
@@ -130,6 +146,11 @@ def active_jobs() -> list[Job]:
 
 def latest_job() -> Job | None:
     return next(reversed(_jobs.values()), None)
+
+
+def server_job() -> Job | None:
+    """The latest utility query (connection check, model list, detection), for the panels."""
+    return next((j for j in reversed(_jobs.values()) if not j.text_name), None)
 
 
 def known_models() -> list[str]:
@@ -204,6 +225,7 @@ def _apply(job: Job, event: Event) -> None:
     job.finished = time.monotonic()
     if event.type == "done":
         job.completion = event.completion
+        job.result = event.result
         job.message = _done_message(job)
         if job.on_done is not None and not job.detached:
             try:

@@ -106,6 +106,16 @@ class ScreenwriterPreferences(bpy.types.AddonPreferences):
         row = col.row(align=True)
         row.prop(self, "model")
         row.prop(self, "model_choice", text="", icon="DOWNARROW_HLT")
+        row = col.row(align=True)
+        row.operator("screenwriter.test_connection", icon="PLUGIN")
+        row.operator("screenwriter.detect_server", icon="VIEWZOOM")
+        row.operator("screenwriter.refresh_models", icon="FILE_REFRESH")
+        from . import bridge
+
+        job = bridge.server_job()
+        if job is not None and job.message:
+            icon = {"done": "CHECKMARK", "failed": "ERROR"}.get(job.state, "TIME")
+            col.label(text=job.message, icon=icon)
         box = layout.box()
         box.label(text="Requests")
         box.prop(self, "temperature")

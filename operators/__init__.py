@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import bpy
 
-from . import jobs, requests
+from . import jobs, requests, server
 
 __all__ = ["classes", "register", "unregister"]
 
-classes = (*requests.classes, *jobs.classes)
+classes = (*requests.classes, *jobs.classes, *server.classes)
 
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -102,6 +102,12 @@ class _RequestOperator(bpy.types.Operator):
         if not model:
             self.report({"ERROR"}, "Pick a model in the Screenwriter preferences first.")
             return {"CANCELLED"}
+        from .server import online_access_problem
+
+        problem = online_access_problem(prefs.base_url.strip())
+        if problem:
+            self.report({"ERROR"}, problem)
+            return {"CANCELLED"}
 
         from ..client import Conversation
 

@@ -37,10 +37,13 @@ class SCREENWRITER_PT_main(_SidebarPanel, bpy.types.Panel):
         settings = scene_settings(context)
         prefs = get_preferences(context)
         layout.prop_search(settings, "source", bpy.data, "texts", text="Screenplay")
-        layout.label(
+        row = layout.row(align=True)
+        row.label(
             text=f"Model: {prefs.model or '(none: set it in preferences)'}",
             icon="OUTLINER_DATA_GP_LAYER",
         )
+        row.operator("screenwriter.test_connection", text="", icon="PLUGIN")
+        row.operator("screenwriter.refresh_models", text="", icon="FILE_REFRESH")
         col = layout.column(align=True)
         col.operator("screenwriter.analyze_script", icon="VIEWZOOM")
         col.operator("screenwriter.generate_dialogue", icon="OUTLINER_DATA_SPEAKER")
@@ -69,9 +72,8 @@ class SCREENWRITER_PT_jobs(_SidebarPanel, bpy.types.Panel):
         for job in reversed(jobs[-5:]):
             box = layout.box()
             row = box.row()
-            row.label(
-                text=f"{job.title} → {job.text_name}", icon=_STATE_ICONS.get(job.state, "DOT")
-            )
+            title = f"{job.title} → {job.text_name}" if job.text_name else job.title
+            row.label(text=title, icon=_STATE_ICONS.get(job.state, "DOT"))
             if job.active:
                 op = row.operator("screenwriter.cancel", text="", icon="X")
                 op.job_id = job.job_id
