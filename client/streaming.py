@@ -6,7 +6,10 @@ that fails the quick check, and for the assembled completion). The deltas of one
 are joined into one piece of text, so a fast server costs one yield per read, not per token.
 
 The stream is retried like any request until text reaches the caller, never after: the text
-already handed over stays with the caller, and the error says what happened.
+already handed over stays with the caller, and the error says what happened. Text read in the
+same network read as a failure (an error event, a malformed chunk) is handed over first, then
+the error is raised. A stream that ends cleanly before any text counts as a dropped connection.
+Named events other than ``error`` (a ``ping``) are skipped.
 """
 
 from __future__ import annotations
