@@ -66,6 +66,7 @@ class Job:
     text_uid: int | None = None
     detached: bool = False  # its file was closed: events are dropped, the job is cancelled
     on_done: Callable[[Job], None] | None = None
+    notes: list[str] = field(default_factory=list)  # what happened on the way; the end says it
     result: Any = None  # what a utility Query found (it writes no text)
 
     @property
@@ -99,7 +100,7 @@ def submit(
     if not append:
         text.clear()
     if header:
-        _append(text, header)
+        _append(text, _separator(text.as_string()) + header)
     job_id = _get_worker().submit(request)
     job = Job(job_id, title, text.name, text_uid=_uid(text), on_done=on_done)
     _jobs[job_id] = job
@@ -221,13 +222,17 @@ def _apply(job: Job, event: Event) -> None:
         return
     if not job.active:
         return
-    job.state = event.type
     job.finished = time.monotonic()
+    if job.detached:  # its file is gone, and its text with it: whatever the worker says
+        job.state = "cancelled"
+        return
+    job.state = event.type
+    kept = f"{job.chars} characters kept." if job.chars else ""
     if event.type == "done":
         job.completion = event.completion
         job.result = event.result
-        job.message = _done_message(job)
-        if job.on_done is not None and not job.detached:
+        job.message = _with_notes(job, _done_message(job))
+        if job.on_done is not None:
             try:
                 job.on_done(job)
             except Exception as exc:  # a rendering problem must not lose the streamed text
@@ -235,10 +240,14 @@ def _apply(job: Job, event: Event) -> None:
                 job.message = f"{job.message} (post-processing failed: {exc})"
     elif event.type == "failed":
         job.error = event.error
-        kept = f" The {job.chars} characters received are kept." if job.chars else ""
-        job.message = f"{event.error}{kept}"
-    elif not job.message.startswith("Cancelled"):
-        job.message = "Cancelled." + (f" {job.chars} characters kept." if job.chars else "")
+        job.message = _with_notes(job, str(event.error), kept and f"The {kept}")
+    else:
+        job.message = _with_notes(job, "Cancelled.", kept)
+
+
+def _with_notes(job: Job, *parts: str) -> str:
+    """The final message: what happened, then what happened on the way (a recreated text)."""
+    return " ".join(p for p in (*parts, *job.notes) if p)
 
 
 def _done_message(job: Job) -> str:
@@ -278,6 +287,8 @@ def _find_text(job: Job) -> bpy.types.Text:
     job.text_uid = _uid(text)
     job.message = f"The output text was deleted; writing into a new '{text.name}'."
     job.text_name = text.name
+    if job.message not in job.notes:
+        job.notes.append(job.message)
     return text
 
 
@@ -286,6 +297,13 @@ def _append(text: bpy.types.Text, chunk: str) -> None:
     last = len(lines) - 1
     text.cursor_set(last, character=len(lines[last].body))
     text.write(chunk)
+
+
+def _separator(existing: str) -> str:
+    """What goes between a text's content and an appended header: one blank line, or nothing."""
+    if not existing:
+        return ""
+    return "\n" * (2 - min(2, len(existing) - len(existing.rstrip("\n"))))
 
 
 def _uid(text: bpy.types.Text) -> int | None:
@@ -348,9 +366,12 @@ def _kick() -> None:
 
 @persistent
 def _on_load_pre(*_args: Any) -> None:
-    """Every Text is about to go: cancel jobs still writing and say why."""
+    """Every Text is about to go: cancel jobs still writing and say why.
+
+    Utility queries (no text) do not depend on the file and carry on.
+    """
     for job in _jobs.values():
-        if job.active:
+        if job.active and job.text_name:
             job.detached = True
             job.message = "Cancelled: another file was opened while the answer streamed."
             if _worker is not None:

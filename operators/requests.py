@@ -109,32 +109,50 @@ class _RequestOperator(bpy.types.Operator):
             self.report({"ERROR"}, problem)
             return {"CANCELLED"}
 
+        busy = [j for j in bridge.active_jobs() if j.text_name == rtype.output_text]
+        if busy:
+            self.report(
+                {"ERROR"},
+                f"An answer is still streaming into '{rtype.output_text}': wait for it, or "
+                "cancel it first.",
+            )
+            return {"CANCELLED"}
+
         from ..client import Conversation
 
-        conversation = _load_conversation(settings.conversation, Conversation)
-        if self.new_conversation or not settings.continue_conversation:
-            conversation.clear()
-        history = conversation.messages_for_request()[1:] if len(conversation) else []
+        fresh = self.new_conversation or not settings.continue_conversation
+        conversation = Conversation() if fresh else _load_conversation(settings.conversation)
+        # The turns so far (trimmed to the conversation's budget); this Conversation has no
+        # system prompt of its own: build_messages puts the script in front.
+        history = [m for m in conversation.messages_for_request() if m["role"] != "system"]
         messages = build_messages(rtype, source.as_string(), prompt, history)
         request = Request(
             model, messages, stream=True, params={"temperature": prefs.temperature}, kind=rtype.kind
         )
         question = messages[-1]["content"]
         scene_name = context.scene.name
-        header = f"\n\n## {prompt}\n\n" if rtype.append else ""
+        header = f"## {prompt}\n\n" if rtype.append else ""
 
         def on_done(job: bridge.Job) -> None:
             scene = bpy.data.scenes.get(scene_name)
             answer = job.completion.text if job.completion is not None else ""
             if scene is not None:
-                conversation.add_exchange(question, answer)
-                scene.screenwriter.conversation = conversation.to_json()
+                # Read the stored conversation again: another answer may have ended meanwhile.
+                stored = (
+                    Conversation() if fresh else _load_conversation(scene.screenwriter.conversation)
+                )
+                stored.add_exchange(question, answer)
+                scene.screenwriter.conversation = stored.to_json()
             if rtype.kind == "analysis":
                 from ..analysis import render_analysis
 
                 text = bpy.data.texts.get(job.text_name)
                 if text is not None:
-                    rendered = render_analysis(answer)  # ValueError keeps the raw answer
+                    try:
+                        rendered = render_analysis(answer)
+                    except ValueError as exc:  # the model drifted from the format: say so
+                        job.message = f"{job.message} {exc}"
+                        return
                     text.clear()
                     text.write(rendered)
 
@@ -151,13 +169,15 @@ class _RequestOperator(bpy.types.Operator):
         return {"FINISHED"}
 
 
-def _load_conversation(data: str, conversation_cls: type) -> object:
+def _load_conversation(data: str):  # -> client.Conversation (imported lazily)
+    from ..client import Conversation
+
     if data:
         try:
-            return conversation_cls.from_json(data)
+            return Conversation.from_json(data)
         except (ValueError, json.JSONDecodeError):
             log.warning("Screenwriter: the stored conversation was unreadable; starting anew")
-    return conversation_cls()
+    return Conversation()
 
 
 def _make(kind: str, idname: str) -> type:
