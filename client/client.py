@@ -72,6 +72,17 @@ def _float_header(headers: Mapping[str, str], name: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def cost_from(headers: Mapping[str, str], usage: Any) -> float | None:
+    """The request's cost: LiteLLM's ``x-litellm-response-cost`` header, else the ``cost`` it
+    puts in the usage object (streams carry it only there)."""
+    cost = _float_header(headers, defaults.COST_HEADER)
+    if cost is None and isinstance(usage, dict):
+        value = usage.get("cost")
+        if type(value) in (int, float) and math.isfinite(value) and value >= 0:
+            cost = float(value)
+    return cost
+
+
 def usage_from(data: Any) -> Usage | None:
     """The ``Usage`` of a validated ``usage`` object, or None when absent."""
     if not isinstance(data, dict):
@@ -589,7 +600,7 @@ class LiteLLMClient:
             text=choice["message"].get("content") or "",
             finish_reason=choice.get("finish_reason"),
             usage=usage_from(data.get("usage")),
-            cost=_float_header(response.headers, defaults.COST_HEADER),
+            cost=cost_from(response.headers, data.get("usage")),
             request_id=request_id,
             model=data.get("model"),
             raw=data,

@@ -357,7 +357,7 @@ class ChatStream:
     # -- the end --------------------------------------------------------------------------------
 
     def _finish(self) -> None:
-        from .client import _float_header, usage_from
+        from .client import cost_from, usage_from
 
         client = self._client
         response = self._response
@@ -388,7 +388,7 @@ class ChatStream:
             text=text,
             finish_reason=self._finish_reason,
             usage=usage_from(self._usage),
-            cost=_float_header(headers, defaults.COST_HEADER),
+            cost=cost_from(headers, self._usage),
             request_id=client._request_id_of(response, self.request_id)
             if response is not None
             else self.request_id,

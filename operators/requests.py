@@ -122,8 +122,9 @@ class _RequestOperator(bpy.types.Operator):
 
         fresh = self.new_conversation or not settings.continue_conversation
         conversation = Conversation() if fresh else _load_conversation(settings.conversation)
-        # The turns so far (trimmed to the conversation's budget); this Conversation has no
-        # system prompt of its own: build_messages puts the script in front.
+        # The turns so far, trimmed oldest-first to the conversation's own budget (8,000
+        # estimated tokens). The screenplay is capped on its own (prompts.MAX_SCRIPT_CHARS) and
+        # build_messages puts it in front, so a long script never crowds out the last exchange.
         history = [m for m in conversation.messages_for_request() if m["role"] != "system"]
         messages = build_messages(rtype, source.as_string(), prompt, history)
         request = Request(

@@ -539,3 +539,27 @@ async def test_streamed_reply_words_join_back(mock_server):
         deltas, s = await collect(client)
     assert "".join(deltas) == "EXT. FIELD - DAWN. Mist."
     assert s.completion.usage.completion_tokens == 5
+
+
+async def test_a_stream_takes_its_cost_from_the_usage_chunk(mock_server):
+    """LiteLLM sends no cost header on a stream; the cost rides in the usage chunk."""
+    usage = {"prompt_tokens": 8, "completion_tokens": 2, "total_tokens": 10, "cost": 5.2e-05}
+    mock_server.enqueue(
+        stream(
+            [],
+            raw_lines=[
+                sse(chunk("Fade ", role="assistant")),
+                sse(chunk("in.")),
+                sse(chunk(finish_reason="stop")),
+                sse(chunk(usage=usage, choices=False)),
+                b"data: [DONE]\n\n",
+            ],
+        )
+    )
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        async with client.stream("mock-echo", USER) as s:
+            text = "".join([piece async for piece in s])
+        assert text == "Fade in."
+        assert s.completion.cost == pytest.approx(5.2e-05)
+        assert s.completion.usage.total_tokens == 10
+        assert client.stats.cost == pytest.approx(5.2e-05)

@@ -76,13 +76,6 @@ async def test_stream_yields_the_mock_text_in_pieces_with_usage(client: LiteLLMC
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="client bug: a LiteLLM stream carries its cost in the usage chunk "
-    '("usage": {..., "cost": 5.2e-05}) and sends no x-litellm-response-cost header; '
-    "ChatStream reads the header only, so Completion.cost is None and stats.cost stays 0",
-)
 async def test_stream_reports_the_cost_the_proxy_sends(client: LiteLLMClient) -> None:
     async with client.stream(TEXT_MODEL, user()) as stream:
         text = "".join([piece async for piece in stream])
