@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import json
 import math
 import random
@@ -20,10 +21,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import aiohttp
+import yarl
 
 from . import defaults
 from .cache import ResponseCache, is_deterministic
 from .config import ClientConfig
+from .deadlines import DeadlineWatch
 from .error_bodies import error_from_body, error_from_payload
 from .errors import (
     APIConnectionError,
@@ -134,6 +137,12 @@ class LiteLLMClient:
         # Every call sends its own request id: a fixed one from the extra headers would clash.
         self._headers = {k: v for k, v in headers.items() if k.lower() != "x-request-id"}
         self._bad_header = _unsafe_header(headers)
+        # Request ids: random per client, counted per call (cheaper than a uuid4 per call).
+        self._id_prefix = uuid.uuid4().hex[:20]
+        self._ids = itertools.count(1)
+        self._urls: dict[str, yarl.URL] = {}  # parsed once per path
+        self._deadlines = DeadlineWatch()  # one loop timer for every pending deadline
+        self._client_timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -148,6 +157,7 @@ class LiteLLMClient:
         """Close the pool and the request log; safe to call more than once."""
         self._closed = True
         session, self._session = self._session, None
+        self._deadlines.close()
         if session is not None and not session.closed:
             await session.close()
         self._log.close()
@@ -177,7 +187,7 @@ class LiteLLMClient:
             )
         if self._session is None:
             cfg = self.config
-            connector = aiohttp.TCPConnector(
+            connector = self._counter.connector(
                 limit=cfg.max_connections,
                 keepalive_timeout=defaults.KEEPALIVE_TIMEOUT,
                 ssl=self._ssl_setting(),
@@ -185,9 +195,7 @@ class LiteLLMClient:
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 trust_env=cfg.trust_env,
-                trace_configs=[self._counter.trace_config()],
                 timeout=aiohttp.ClientTimeout(total=None),
-                skip_auto_headers=("User-Agent",),
             )
         return self._session
 
@@ -236,7 +244,7 @@ class LiteLLMClient:
                 self._counter.cache_hits += 1
                 return dataclasses.replace(hit, cached=True)
         limits = timeout or self.config.timeout_for(kind)
-        request_id = uuid.uuid4().hex
+        request_id = self._new_request_id()
         body = self._encode(payload)
 
         async def attempt(number: int) -> Completion:
@@ -334,7 +342,8 @@ class LiteLLMClient:
     def _encode(payload: Mapping[str, Any]) -> bytes:
         try:
             # allow_nan=False: NaN and Infinity are not JSON, and a server would refuse them.
-            return json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+            # ASCII escapes keep json in its C encoder; the server reads the same JSON.
+            return json.dumps(payload, allow_nan=False).encode()
         except (TypeError, ValueError) as error:
             raise InvalidRequestError(f"the request cannot be sent as JSON: {error}") from error
 
@@ -378,17 +387,15 @@ class LiteLLMClient:
             headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
         self._counter.requests += 1
         if body is not None:
-            self._log.body("request body", body.decode("utf-8", "replace"))
+            self._log.body("request body", body)
         try:
-            async with asyncio.timeout(wait):
+            async with self._deadlines.deadline(None if wait is None else started + wait):
                 response = await session.request(
                     method,
-                    url,
+                    self._url(path),
                     data=body,
                     headers=headers,
-                    timeout=aiohttp.ClientTimeout(
-                        total=None, sock_connect=limits.connect, connect=None
-                    ),
+                    timeout=self._client_timeout(limits),
                 )
         except BaseException as error:
             failure = self._connection_error(error, limits, url, request_id, phase=phase)
@@ -418,6 +425,8 @@ class LiteLLMClient:
         error: BaseException | None = None,
     ) -> None:
         """The per-attempt log line; ``error`` is what ended an attempt without a status."""
+        if not self._log.enabled():
+            return
         reason = None
         if status is None:
             if failure is not None:
@@ -436,6 +445,33 @@ class LiteLLMClient:
             kind=kind,
             error=reason,
         )
+
+    def _new_request_id(self) -> str:
+        """A request id unique across clients and calls, sent as ``x-request-id``."""
+        return f"{self._id_prefix}{next(self._ids):012x}"  # 32 hex digits, like a uuid
+
+    def _client_timeout(self, limits: Timeout) -> aiohttp.ClientTimeout:
+        """aiohttp's part of a profile (the socket connect limit), built once per profile."""
+        timeout = self._client_timeouts.get(limits)
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=limits.connect, connect=None)
+            self._client_timeouts[limits] = timeout
+        return timeout
+
+    def _url(self, path: str) -> yarl.URL:
+        url = self._urls.get(path)
+        if url is None:
+            text = self.config.base_url + path
+            try:
+                url = yarl.URL(text)
+            except ValueError as error:
+                raise InvalidRequestError(
+                    f"the server URL {text!r} is not valid ({error})",
+                    url=self.config.base_url,
+                    hint="check the Server URL in the add-on preferences",
+                ) from error
+            self._urls[path] = url
+        return url
 
     def _check_headers(self) -> None:
         """Refuse to send headers that could split the HTTP request (before any I/O)."""
@@ -543,10 +579,8 @@ class LiteLLMClient:
         request_id: str | None = None,
     ) -> bytes:
         """The whole body, within the attempt's total limit."""
-        loop = asyncio.get_running_loop()
-        wait = None if deadline is None else max(0.0, deadline - loop.time())
         try:
-            async with asyncio.timeout(wait):
+            async with self._deadlines.deadline(deadline):
                 if limit is None:
                     return await response.read()
                 # content.read(n) returns what one network read brought: gather up to limit.
@@ -679,7 +713,7 @@ class LiteLLMClient:
 
     async def _get_json(self, path: str) -> Any:
         limits = self.config.timeout_for("utility")
-        request_id = uuid.uuid4().hex
+        request_id = self._new_request_id()
 
         async def attempt(number: int) -> Any:
             response, deadline = await self._send(
@@ -698,7 +732,7 @@ class LiteLLMClient:
         self._check_headers()
         session = self._ensure_session()
         url = self.config.base_url + path
-        request_id = uuid.uuid4().hex
+        request_id = self._new_request_id()
         headers = {k: v for k, v in self._headers.items() if k.lower() != "content-type"}
         self._counter.requests += 1
         loop = asyncio.get_running_loop()

@@ -48,11 +48,17 @@ def parse_reset(value: str, now: float | None = None) -> float | None:
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     value = headers.get(name)
-    if value is None:  # plain dicts are case-sensitive; multidicts are not
+    if value is None and isinstance(headers, dict):  # plain dicts are case-sensitive
         for key, candidate in headers.items():
             if key.lower() == name:
                 return candidate
     return value
+
+
+_REMAINING = (
+    ("requests", "x-ratelimit-remaining-requests"),
+    ("tokens", "x-ratelimit-remaining-tokens"),
+)
 
 
 def pause_from_headers(headers: Mapping[str, str], now: float | None = None) -> float:
@@ -62,8 +68,8 @@ def pause_from_headers(headers: Mapping[str, str], now: float | None = None) -> 
     ``MAX_HEADER_PAUSE``.
     """
     pause = 0.0
-    for kind in ("requests", "tokens"):
-        remaining = _header(headers, f"x-ratelimit-remaining-{kind}")
+    for kind, name in _REMAINING:
+        remaining = _header(headers, name)
         if remaining is None:
             continue
         try:
@@ -127,6 +133,12 @@ class RateLimiter:
     async def acquire(self) -> float:
         """Wait for a slot and the budget; returns the seconds spent waiting on the budget."""
         await self._semaphore.acquire()
+        if (
+            self._rpm is None
+            and self._hold_until <= self._clock()
+            and not self._budget_lock.locked()
+        ):
+            return 0.0  # the common case: no budget, no pause asked by the server
         try:
             waited = 0.0
             async with self._budget_lock:

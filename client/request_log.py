@@ -94,7 +94,12 @@ class RequestLog:
     def body(self, label: str, data: Any) -> None:
         """Log a request or response body at DEBUG, secrets masked."""
         if logger.isEnabledFor(logging.DEBUG):
-            text = data if isinstance(data, str) else json.dumps(data, default=repr)
+            if isinstance(data, bytes | bytearray):
+                text = bytes(data).decode("utf-8", "replace")
+            elif isinstance(data, str):
+                text = data
+            else:
+                text = json.dumps(data, default=repr)
             logger.debug("%s: %s", label, redact(text, self._secrets))
 
     def _write(self, record: dict[str, Any]) -> None:

@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import dataclasses
 import json
-import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -115,7 +114,7 @@ class ChatStream:
                 self._cached = dataclasses.replace(hit, cached=True)
                 return self
         self._body = client._encode(payload)
-        self.request_id = uuid.uuid4().hex
+        self.request_id = client._new_request_id()
         await client._retrying(self._open)
         return self
 
@@ -225,20 +224,24 @@ class ChatStream:
         limits = self._limits
         deadline = self._deadline
         first = True
+        # One Deadline moved before each read: no loop timer is made or cancelled per read.
+        read_deadline = self._client._deadlines.deadline(None)
         while not self._finished:
+            now = loop.time()
             if first:  # the first-byte limit runs from sending the request, not the headers
                 gap = limits.first_byte
                 if gap is not None:
-                    gap = max(self._sent_at + gap - loop.time(), 0.0)
+                    gap = max(self._sent_at + gap - now, 0.0)
                 phase = "first_byte"
             else:
                 gap, phase = limits.idle, "idle"
             if deadline is not None:
-                left = deadline - loop.time()
+                left = deadline - now
                 if gap is None or left < gap:
                     gap, phase = max(left, 0.0), "total"
+            read_deadline.reschedule(None if gap is None else now + gap)
             try:
-                async with asyncio.timeout(gap):
+                async with read_deadline:
                     data = await content.readany()
             except (TimeoutError, aiohttp.ClientError, OSError) as error:
                 raise self._broken(error, phase) from error
