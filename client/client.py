@@ -136,6 +136,15 @@ class LiteLLMClient:
             headers[name] = value
         # Every call sends its own request id: a fixed one from the extra headers would clash.
         self._headers = {k: v for k, v in headers.items() if k.lower() != "x-request-id"}
+        # What every request sends goes into the session once; a call adds only its own id
+        # (and, with a body, its content type): aiohttp merges per-request headers in Python.
+        self._session_headers = {
+            k: v for k, v in self._headers.items() if k.lower() != "content-type"
+        }
+        self._content_type = next(
+            (v for k, v in self._headers.items() if k.lower() == "content-type"),
+            "application/json",
+        )
         self._bad_header = _unsafe_header(headers)
         # Request ids: random per client, counted per call (cheaper than a uuid4 per call).
         self._id_prefix = uuid.uuid4().hex[:20]
@@ -196,6 +205,7 @@ class LiteLLMClient:
                 connector=connector,
                 trust_env=cfg.trust_env,
                 timeout=aiohttp.ClientTimeout(total=None),
+                headers=self._session_headers,
             )
         return self._session
 
@@ -247,8 +257,12 @@ class LiteLLMClient:
         request_id = self._new_request_id()
         body = self._encode(payload)
 
+        limiter = self._limiter
+
         async def attempt(number: int) -> Completion:
-            async with self._limiter.slot():
+            if not limiter.try_acquire():
+                await limiter.acquire()
+            try:
                 response, deadline = await self._send(
                     "POST", defaults.CHAT_PATH, body, limits, kind, request_id, number
                 )
@@ -258,9 +272,15 @@ class LiteLLMClient:
                     response.close()
                     raise
                 response.release()
+            finally:
+                limiter.release()
             return self._completion_from(raw, response, request_id)
 
-        completion = await self._retrying(attempt)
+        try:  # the first attempt directly: one coroutine fewer on the hot path
+            completion = await attempt(0)
+        except LiteLLMError as error:
+            await self._pause_before_retry(error, 0)
+            completion = await self._retrying(attempt, 1)
         self._counter.add_usage(completion.usage, completion.cost)
         if key is not None:
             self.cache.put(key, completion)
@@ -382,9 +402,10 @@ class LiteLLMClient:
         wait, phase = limits.first_byte, "first_byte"
         if limits.total is not None and (wait is None or limits.total < wait):
             wait, phase = limits.total, "total"
-        headers = {**self._headers, "x-request-id": request_id}
         if body is None:
-            headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+            headers = {"x-request-id": request_id}
+        else:
+            headers = {"Content-Type": self._content_type, "x-request-id": request_id}
         self._counter.requests += 1
         if body is not None:
             self._log.body("request body", body)
@@ -733,7 +754,6 @@ class LiteLLMClient:
         session = self._ensure_session()
         url = self.config.base_url + path
         request_id = self._new_request_id()
-        headers = {k: v for k, v in self._headers.items() if k.lower() != "content-type"}
         self._counter.requests += 1
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -741,7 +761,7 @@ class LiteLLMClient:
             async with asyncio.timeout(limits.total):
                 async with session.get(
                     url,
-                    headers={**headers, "x-request-id": request_id},
+                    headers={"x-request-id": request_id},
                     timeout=aiohttp.ClientTimeout(total=None, sock_connect=limits.connect),
                 ) as response:
                     text = await response.text(errors="replace")

@@ -84,6 +84,47 @@ def pause_from_headers(headers: Mapping[str, str], now: float | None = None) -> 
     return min(pause, defaults.MAX_HEADER_PAUSE)
 
 
+class _Slots:
+    """A FIFO semaphore whose uncontended take is a plain, synchronous check.
+
+    A freed slot is handed straight to the oldest waiter, so a newcomer cannot overtake it.
+    """
+
+    __slots__ = ("_waiters", "free")
+
+    def __init__(self, count: int) -> None:
+        self.free = count
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def try_take(self) -> bool:
+        if self.free > 0 and not self._waiters:
+            self.free -= 1
+            return True
+        return False
+
+    async def take(self) -> None:
+        if self.try_take():
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.give()  # the slot arrived as we were cancelled: pass it on
+            elif waiter in self._waiters:  # give() may have dropped it already
+                self._waiters.remove(waiter)
+            raise
+
+    def give(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot moves to the waiter; free stays as is
+                return
+        self.free += 1
+
+
 class RateLimiter:
     """``async with limiter.slot(): ...`` around each request.
 
@@ -101,7 +142,7 @@ class RateLimiter:
             raise ValueError("max_concurrent must be at least 1")
         if requests_per_minute is not None and not 0 < requests_per_minute < math.inf:
             raise ValueError("requests_per_minute must be a positive number or None")
-        self._semaphore = asyncio.Semaphore(max_concurrent)
+        self._semaphore = _Slots(max_concurrent)
         self._rpm = requests_per_minute
         self._clock = clock
         self._starts: collections.deque[float] = collections.deque()
@@ -111,6 +152,13 @@ class RateLimiter:
 
     def observe(self, headers: Mapping[str, str]) -> float:
         """Read the server's rate-limit headers after a response; returns the pause set."""
+        get = headers.get
+        if (
+            get(_REMAINING[0][1]) is None
+            and get(_REMAINING[1][1]) is None
+            and not isinstance(headers, dict)  # a multidict's get() already ignored case
+        ):
+            return 0.0
         pause = pause_from_headers(headers)
         if pause > 0:
             self._hold_until = max(self._hold_until, self._clock() + pause)
@@ -130,9 +178,19 @@ class RateLimiter:
                 wait = max(wait, self._starts[len(self._starts) - allowed] + window - now)
         return wait
 
+    def try_acquire(self) -> bool:
+        """Take a slot at once when that needs no waiting at all (the common case); False
+        means call ``acquire()``. Synchronous, so the hot path builds no coroutine."""
+        return (
+            self._rpm is None
+            and self._hold_until <= self._clock()
+            and not self._budget_lock.locked()
+            and self._semaphore.try_take()
+        )
+
     async def acquire(self) -> float:
         """Wait for a slot and the budget; returns the seconds spent waiting on the budget."""
-        await self._semaphore.acquire()
+        await self._semaphore.take()
         if (
             self._rpm is None
             and self._hold_until <= self._clock()
@@ -151,12 +209,12 @@ class RateLimiter:
                     self._starts.append(self._clock())
             return waited
         except BaseException:
-            self._semaphore.release()
+            self._semaphore.give()
             raise
 
     def release(self) -> None:
-        """Free the slot taken by ``acquire()``."""
-        self._semaphore.release()
+        """Free the slot taken by ``acquire()`` or ``try_acquire()``."""
+        self._semaphore.give()
 
     def slot(self) -> _Slot:
         """An async context manager around ``acquire()``/``release()``."""

@@ -41,14 +41,16 @@ class StatsCounter:
 
     __slots__ = (
         "cache_hits",
+        "completion_tokens",
         "connections_created",
         "connections_reused",
         "cost",
         "handed_out",
+        "prompt_tokens",
         "rate_limit_waits",
         "requests",
         "retries",
-        "usage",
+        "total_tokens",
     )
 
     def __init__(self) -> None:
@@ -59,14 +61,22 @@ class StatsCounter:
         self.retries = 0
         self.rate_limit_waits = 0
         self.cache_hits = 0
-        self.usage = Usage()
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+        self.total_tokens = 0
         self.cost = 0.0
 
     def add_usage(self, usage: Usage | None, cost: float | None) -> None:
-        if usage is not None:
-            self.usage = self.usage + usage
+        if usage is not None:  # plain ints: no new Usage per request
+            self.prompt_tokens += usage.prompt_tokens
+            self.completion_tokens += usage.completion_tokens
+            self.total_tokens += usage.total_tokens
         if cost:
             self.cost += cost
+
+    @property
+    def usage(self) -> Usage:
+        return Usage(self.prompt_tokens, self.completion_tokens, self.total_tokens)
 
     def snapshot(self, limiter_waits: int = 0) -> ClientStats:
         return ClientStats(

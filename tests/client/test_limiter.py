@@ -350,3 +350,64 @@ async def test_a_hold_set_while_waiting_extends_the_wait(fake_time: FakeTime) ->
     rate.release()
     assert calls == 2
     assert rate.waits == 1  # one held request, however many sleeps it took
+
+
+# -- the slot semaphore ---------------------------------------------------------------------
+
+
+async def test_slots_hand_a_freed_slot_to_the_oldest_waiter_first():
+    from litellm_screenwriter.client.limiter import _Slots
+
+    slots = _Slots(1)
+    assert slots.try_take() is True
+    assert slots.try_take() is False
+    order: list[str] = []
+
+    async def wait(name: str) -> None:
+        await slots.take()
+        order.append(name)
+
+    first = asyncio.create_task(wait("first"))
+    second = asyncio.create_task(wait("second"))
+    await asyncio.sleep(0)
+    assert slots.try_take() is False  # waiters queue: a newcomer cannot overtake them
+    slots.give()
+    await asyncio.sleep(0)
+    assert order == ["first"]
+    slots.give()
+    await asyncio.gather(first, second)
+    assert order == ["first", "second"]
+    slots.give()
+    assert slots.free == 1
+
+
+async def test_a_cancelled_waiter_leaves_the_queue_and_loses_no_slot():
+    from litellm_screenwriter.client.limiter import _Slots
+
+    slots = _Slots(1)
+    assert slots.try_take()
+    waiter = asyncio.create_task(slots.take())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    slots.give()
+    assert slots.free == 1
+    assert slots.try_take() is True
+
+
+async def test_a_slot_handed_to_a_waiter_cancelled_meanwhile_is_passed_on():
+    from litellm_screenwriter.client.limiter import _Slots
+
+    slots = _Slots(1)
+    assert slots.try_take()
+    doomed = asyncio.create_task(slots.take())
+    patient = asyncio.create_task(slots.take())
+    await asyncio.sleep(0)
+    slots.give()  # the slot goes to `doomed`...
+    doomed.cancel()  # ...which is cancelled before it runs
+    with pytest.raises(asyncio.CancelledError):
+        await doomed
+    await asyncio.wait_for(patient, 1.0)  # so it went on to the next waiter
+    slots.give()
+    assert slots.free == 1
