@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 BLENDER_PYTHON = os.environ.get("BLENDER_PYTHON", str(ROOT / ".venv/blender/bin/python"))
-REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 CLIENTS = ("project", "aiohttp", "openai")
 METRICS = {  # metric -> (key, higher is better)
     "seq": ("latency_ms_median", False),
