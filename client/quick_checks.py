@@ -13,7 +13,7 @@ from typing import Any
 
 from . import defaults
 
-__all__ = ["completion_is_well_formed", "request_is_well_formed"]
+__all__ = ["chunk_is_well_formed", "completion_is_well_formed", "request_is_well_formed"]
 
 _FINISH = defaults.FINISH_REASONS
 _ROLES = defaults.ALLOWED_ROLES
@@ -36,6 +36,44 @@ def _usage_ok(usage: Any) -> bool:
         return True
     total = usage["total_tokens"]
     return type(total) is int and total >= 0
+
+
+def chunk_is_well_formed(chunk: Any) -> bool:
+    """True when every field the client reads from a stream chunk has the right shape.
+
+    Never true for a chunk that breaks ``chat_chunk.schema.json`` (the property tests hold
+    it to that); may be false for an odd but valid one (``1.0`` tokens), which then goes
+    through full validation.
+    """
+    if type(chunk) is not dict:
+        return False
+    choices = chunk.get("choices")
+    if type(choices) is not list:
+        return False
+    for choice in choices:
+        if type(choice) is not dict:
+            return False
+        delta = choice.get("delta")
+        if delta is not None:
+            if type(delta) is not dict:
+                return False
+            content = delta.get("content")
+            if content is not None and type(content) is not str:
+                return False
+            role = delta.get("role")
+            if role is not None and type(role) is not str:
+                return False
+        reason = choice.get("finish_reason")
+        if reason is not None and (type(reason) is not str or reason not in _FINISH):
+            return False
+    usage = chunk.get("usage")
+    if usage is not None and not _usage_ok(usage):
+        return False
+    for name in ("id", "model"):
+        value = chunk.get(name)
+        if value is not None and type(value) is not str:
+            return False
+    return True
 
 
 def completion_is_well_formed(body: Any) -> bool:

@@ -32,10 +32,11 @@ from .errors import (
     IncompleteStreamError,
     LiteLLMError,
 )
+from .quick_checks import chunk_is_well_formed
 from .sse import SSEDecoder
 from .timeouts import Timeout
 from .types import Completion
-from .validation import chunk_is_well_formed, schema_errors
+from .validation import schema_errors
 
 if TYPE_CHECKING:
     from .client import LiteLLMClient
