@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import bpy
@@ -53,11 +54,18 @@ def _server_url() -> str:
 class _ServerOperator(bpy.types.Operator):
     bl_options = {"REGISTER"}
 
-    def refuse_offline(self, url: str) -> bool:
+    def ask_server(self, action: str, done: Callable[[bridge.Job], None]) -> set[str]:
+        """Send a Query for the configured server, unless online access forbids it."""
+        from ..worker import Query
+
+        url = _server_url()
         problem = online_access_problem(url)
         if problem:
             self.report({"ERROR"}, problem)
-        return problem is not None
+            return {"CANCELLED"}
+        bridge.submit_query(Query(action), title=self.bl_label, on_done=done)
+        self.report({"INFO"}, f"{self.bl_label}: asking {url}…")
+        return {"FINISHED"}
 
 
 class SCREENWRITER_OT_test_connection(_ServerOperator):
@@ -66,12 +74,6 @@ class SCREENWRITER_OT_test_connection(_ServerOperator):
     bl_description = "Check that the LiteLLM server answers and accepts the API key"
 
     def execute(self, _context: bpy.types.Context) -> set[str]:
-        from ..worker import Query
-
-        url = _server_url()
-        if self.refuse_offline(url):
-            return {"CANCELLED"}
-
         def done(job: bridge.Job) -> None:
             check = job.result
             bridge.set_known_models(list(check.models))
@@ -81,9 +83,7 @@ class SCREENWRITER_OT_test_connection(_ServerOperator):
                 f"accepted and {len(check.models)} models are available."
             )
 
-        bridge.submit_query(Query("check"), title="Test Connection", on_done=done)
-        self.report({"INFO"}, f"Checking {url}…")
-        return {"FINISHED"}
+        return self.ask_server("check", done)
 
 
 class SCREENWRITER_OT_refresh_models(_ServerOperator):
@@ -92,12 +92,6 @@ class SCREENWRITER_OT_refresh_models(_ServerOperator):
     bl_description = "Ask the LiteLLM server which models it offers to your key"
 
     def execute(self, _context: bpy.types.Context) -> set[str]:
-        from ..worker import Query
-
-        url = _server_url()
-        if self.refuse_offline(url):
-            return {"CANCELLED"}
-
         def done(job: bridge.Job) -> None:
             models = list(job.result)
             bridge.set_known_models(models)
@@ -112,9 +106,7 @@ class SCREENWRITER_OT_refresh_models(_ServerOperator):
                     "preferences (Model)."
                 )
 
-        bridge.submit_query(Query("list_models"), title="Refresh Models", on_done=done)
-        self.report({"INFO"}, f"Asking {url} for its models…")
-        return {"FINISHED"}
+        return self.ask_server("list_models", done)
 
 
 class SCREENWRITER_OT_detect_server(_ServerOperator):
