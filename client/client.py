@@ -346,7 +346,9 @@ class LiteLLMClient:
             raise InvalidRequestError(
                 "messages must be a list of {'role': ..., 'content': ...} objects"
             )
-        payload = {"model": model, "messages": list(messages), **params}
+        # A parameter set to None is not sent (as if left out), like the cache key reads it.
+        payload = {"model": model, "messages": list(messages)}
+        payload.update((k, v) for k, v in params.items() if v is not None)
         if stream:
             payload["stream"] = True
             payload.setdefault("stream_options", {"include_usage": True})

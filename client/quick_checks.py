@@ -132,19 +132,16 @@ def request_is_well_formed(payload: Mapping[str, Any]) -> bool:
             return False
         if len(message) == 2 and "content" not in message:
             return False
-    temperature = payload.get("temperature")
-    if temperature is not None and (
-        type(temperature) not in (int, float) or not _LOW <= temperature <= _HIGH
-    ):
+    # A field that is present must be well typed: null is not a number or a flag.
+    temperature = payload.get("temperature", 1.0)
+    if type(temperature) not in (int, float) or not _LOW <= temperature <= _HIGH:
         return False
-    stream = payload.get("stream")
-    if stream is not None and type(stream) is not bool:
+    if "stream" in payload and type(payload["stream"]) is not bool:
         return False
-    options = payload.get("stream_options")
-    if options is not None:
+    if "stream_options" in payload:
+        options = payload["stream_options"]
         if type(options) is not dict:
             return False
-        include = options.get("include_usage")
-        if include is not None and type(include) is not bool:
+        if "include_usage" in options and type(options["include_usage"]) is not bool:
             return False
     return True

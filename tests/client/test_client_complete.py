@@ -543,3 +543,12 @@ def test_the_package_names_its_public_api():
     assert {"LiteLLMClient", "ChatStream", "RateLimitError"} <= set(dir(package))
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         package.Nope  # noqa: B018
+
+
+async def test_a_parameter_set_to_none_is_not_sent(mock_server):
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        completion = await client.complete("mock-echo", USER, temperature=None, max_tokens=None)
+    assert completion.text.startswith("Echo:")
+    (sent,) = mock_server.chat_requests
+    assert "temperature" not in sent.json
+    assert "max_tokens" not in sent.json

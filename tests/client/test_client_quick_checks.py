@@ -190,3 +190,19 @@ def body(**choice) -> dict:
 )
 def test_an_unusual_completion_goes_to_full_validation(value):
     assert completion_is_well_formed(value) is False
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"temperature": None},
+        {"stream": None},
+        {"stream_options": None},
+        {"stream_options": {"include_usage": None}},
+    ],
+)
+def test_a_present_null_field_is_left_to_the_schema(extra):
+    """Found by the property test above: null is not a number or a flag for the schema."""
+    payload = {"model": "m", "messages": [{"role": "user", "content": "hi"}], **extra}
+    assert request_is_well_formed(payload) is False
+    assert schema_errors("request", payload) != []
