@@ -8,13 +8,14 @@ export CACHE_DIR ?= $(HOME)/.cache/litellm-screenwriter
 DEV := .venv/dev/bin/python
 BOOTSTRAP := ./tools/bootstrap_venv.sh
 
-.PHONY: help venv venv-dev venv-blender venv-blender42 venv-proxy wheels build lint format \
-        test test-fast test-blender42 demo bench clean
+.PHONY: help venv venv-dev venv-blender venv-blender42 venv-blender50 venv-proxy wheels build lint format \
+        test test-fast test-blender42 test-blender50 demo bench clean
 
 help:
 	@echo "make demo            build the extension and run the demo in real Blender"
 	@echo "make test            lint + build + every test (client, worker, proxy, Blender 4.5)"
 	@echo "make test-blender42  the real-Blender tests against bpy 4.2 LTS (the minimum)"
+	@echo "make test-blender50  the real-Blender tests against bpy 5.0 (the newest)"
 	@echo "make build           one zip per platform into dist/ with Blender's own tool"
 	@echo "make bench           benchmarks: table + bench/results/latest.json"
 	@echo "make lint / format   ruff"
@@ -26,6 +27,8 @@ venv-blender:
 	@$(BOOTSTRAP) blender
 venv-blender42:
 	@$(BOOTSTRAP) blender42
+venv-blender50:
+	@$(BOOTSTRAP) blender50
 venv-proxy:
 	@$(BOOTSTRAP) proxy
 
@@ -57,6 +60,10 @@ test-fast: venv-dev
 # The same real-Blender tests, in bpy 4.2 LTS (the oldest Blender the manifest accepts).
 test-blender42: build venv-blender42
 	@BLENDER_PYTHON=$(CURDIR)/.venv/blender42/bin/python $(DEV) -m pytest -m blender
+
+# And in bpy 5.0 (the newest Blender we support).
+test-blender50: build venv-blender50
+	@BLENDER_PYTHON=$(CURDIR)/.venv/blender50/bin/python $(DEV) -m pytest -m blender
 
 demo: build venv-proxy
 	@$(DEV) tools/demo.py
