@@ -75,6 +75,21 @@ def _float_header(headers: Mapping[str, str], name: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
+_NO_KEY_HINT = (
+    "no API key is set: if your LiteLLM proxy needs one (most do), set it in the add-on "
+    "preferences"
+)
+
+
+def _may_want_a_key(error: APIStatusError) -> bool:
+    """Whether a failure seen without a key may be the missing key speaking: 401/403, or a
+    bare 500 (a LiteLLM proxy whose auth check itself fails answers a keyless request so)."""
+    if error.status in (401, 403):
+        return True
+    bare = error.message.strip().rstrip(".").lower() in ("", "internal server error")
+    return error.status == 500 and bare
+
+
 def cost_from(headers: Mapping[str, str], usage: Any) -> float | None:
     """The request's cost: LiteLLM's ``x-litellm-response-cost`` header, else the ``cost`` it
     puts in the usage object (streams carry it only there)."""
@@ -591,6 +606,8 @@ class LiteLLMClient:
         )
         error.message = redact(error.message, (self.config.api_key,))
         error.headers = dict(response.headers)
+        if self.config.api_key is None and _may_want_a_key(error):
+            error._hint = _NO_KEY_HINT
         return error
 
     async def _read_all(

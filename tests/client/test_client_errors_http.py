@@ -135,7 +135,7 @@ async def test_json_error_under_text_plain(mock_server):
             401, '{"error": {"message": "Invalid proxy server token"}}', content_type="text/plain"
         )
     )
-    error = await failure(mock_server)
+    error = await failure(mock_server, api_key=KEY)
     assert isinstance(error, AuthenticationError)
     assert error.message == "Invalid proxy server token"
     assert "check the API key in the add-on preferences" in one_sentence(error)
@@ -235,3 +235,42 @@ async def test_a_short_key_is_still_hidden_from_repr(mock_server):
     config = config_for(mock_server, api_key="abc")
     assert "abc" not in repr(config)
     assert "abc" not in repr(LiteLLMClient(config))
+
+
+@pytest.fixture
+def no_key_in_env(monkeypatch):
+    monkeypatch.delenv("LITELLM_API_KEY", raising=False)
+
+
+@pytest.mark.usefixtures("no_key_in_env")
+@pytest.mark.parametrize(
+    ("code", "body"),
+    [
+        (401, {"error": {"message": "Authentication Error, No api key passed in."}}),
+        (403, {"error": {"message": "Forbidden"}}),
+        (500, "Internal Server Error"),  # LiteLLM whose auth check itself failed
+    ],
+)
+async def test_without_a_key_the_message_says_no_key_is_set(mock_server, code, body):
+    mock_server.enqueue(status(code, body))
+    error = await failure(mock_server)
+    assert error.status == code
+    assert "no API key is set" in str(error)
+    assert "add-on preferences" in str(error)
+
+
+@pytest.mark.usefixtures("no_key_in_env")
+async def test_without_a_key_a_500_with_a_real_message_keeps_its_own_hint(mock_server):
+    mock_server.enqueue(status(500, {"error": {"message": "upstream model crashed"}}))
+    error = await failure(mock_server)
+    assert isinstance(error, InternalServerError)
+    assert "no API key" not in str(error)
+    assert "upstream model crashed" in str(error)
+
+
+async def test_with_a_key_a_401_keeps_the_check_the_key_hint(mock_server):
+    mock_server.enqueue(status(401, {"error": {"message": "Invalid key"}}))
+    error = await failure(mock_server, api_key=KEY)
+    assert isinstance(error, AuthenticationError)
+    assert "check the API key" in str(error)
+    assert "no API key is set" not in str(error)

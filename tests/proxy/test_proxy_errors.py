@@ -208,3 +208,18 @@ async def test_the_slow_model_times_out_on_first_byte(
     assert error.status is None
     assert "first byte" in error.message
     assert_one_actionable_sentence(error, hint_words=("timeout",))
+
+
+async def test_no_key_at_all_says_that_no_key_is_set(
+    proxy_config: Callable[..., ClientConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A master-key proxy asked without any key: whatever it answers (this LiteLLM's own auth
+    check fails with a bare 500 here), the screenwriter reads that no key is set."""
+    monkeypatch.delenv("LITELLM_API_KEY", raising=False)
+    async with LiteLLMClient(proxy_config(api_key=None)) as client:
+        with pytest.raises(APIStatusError) as caught:
+            await client.complete(TEXT_MODEL, user())
+    error = caught.value
+    assert error.status in (401, 403, 500), repr(error)
+    text = assert_one_actionable_sentence(error, hint_words=("API key", "preferences"))
+    assert "no API key is set" in text
