@@ -76,8 +76,7 @@ def _float_header(headers: Mapping[str, str], name: str) -> float | None:
 
 
 _NO_KEY_HINT = (
-    "no API key is set: if your LiteLLM proxy needs one (most do), set it in the add-on "
-    "preferences"
+    "no API key is set: if your LiteLLM proxy needs one (most do), set it in the add-on preferences"
 )
 
 
