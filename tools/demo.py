@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from litellm_proxy import ProxyProcess
+from litellm_proxy import ProxyStartError, start_proxy
 
 ROOT = Path(__file__).resolve().parents[1]
 BLENDER_PYTHON = Path(os.environ.get("BLENDER_PYTHON", ROOT / ".venv/blender/bin/python"))
@@ -28,12 +28,19 @@ def main() -> int:
         print("no linux-x64 zip in dist/: run `make build` (make demo does)")
         return 1
     print("Starting a LiteLLM proxy on 127.0.0.1 (mock_response models, no internet)...")
-    with ProxyProcess(ROOT / "tools" / "demo" / "litellm_config.yaml") as proxy:
-        print(f"LiteLLM proxy ready at {proxy.url} in {proxy.startup_seconds:.1f} s\n")
-        with tempfile.TemporaryDirectory(prefix="lsw-demo-") as user:
+    with tempfile.TemporaryDirectory(prefix="lsw-demo-") as workdir:
+        try:
+            proxy = start_proxy(ROOT / "tools" / "demo" / "litellm_config.yaml", Path(workdir))
+        except ProxyStartError as error:
+            print(f"could not start the LiteLLM proxy: {error}")
+            return 1
+        try:
+            print(f"LiteLLM proxy ready at {proxy.url} in {proxy.startup_seconds:.1f} s\n")
+            user = Path(workdir) / "blender-user"
+            user.mkdir()
             env = {
                 **os.environ,
-                "BLENDER_USER_RESOURCES": user,
+                "BLENDER_USER_RESOURCES": str(user),
                 "LSW_ZIP": str(zips[-1]),
                 "LSW_SERVER_URL": proxy.url,
                 "LSW_API_KEY": "sk-demo-master-key",
@@ -45,6 +52,8 @@ def main() -> int:
                 timeout=300,
                 check=False,
             )
+        finally:
+            proxy.stop()
     return run.returncode
 
 
