@@ -43,7 +43,6 @@ class StatsCounter:
         "cache_hits",
         "completion_tokens",
         "connections_created",
-        "connections_reused",
         "cost",
         "handed_out",
         "prompt_tokens",
@@ -55,8 +54,7 @@ class StatsCounter:
 
     def __init__(self) -> None:
         self.connections_created = 0
-        self.connections_reused = 0
-        self.handed_out = 0
+        self.handed_out = 0  # connections the pool gave to requests, new or reused
         self.requests = 0
         self.retries = 0
         self.rate_limit_waits = 0
@@ -81,7 +79,7 @@ class StatsCounter:
     def snapshot(self, limiter_waits: int = 0) -> ClientStats:
         return ClientStats(
             connections_created=self.connections_created,
-            connections_reused=self.connections_reused,
+            connections_reused=self.handed_out - self.connections_created,
             requests=self.requests,
             retries=self.retries,
             rate_limit_waits=self.rate_limit_waits + limiter_waits,
@@ -109,9 +107,7 @@ class _CountingConnector(aiohttp.TCPConnector):
 
     async def connect(self, req: Any, traces: Any, timeout: Any) -> Any:  # noqa: ASYNC109
         connection = await super().connect(req, traces, timeout)
-        counter = self._counter
-        counter.handed_out += 1
-        counter.connections_reused = counter.handed_out - counter.connections_created
+        self._counter.handed_out += 1
         return connection
 
     async def _create_connection(self, req: Any, traces: Any, timeout: Any) -> Any:  # noqa: ASYNC109
