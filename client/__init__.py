@@ -6,8 +6,10 @@
                 print(text, end="")
         print(s.completion.usage)
 
-Names load on first use (PEP 562), so ``Conversation`` or ``ClientConfig`` can be used on
-Blender's main thread without importing aiohttp and jsonschema there (about a second).
+The plain-Python names import at once; the three that need aiohttp (``LiteLLMClient``,
+``ChatStream``, ``ClientStats``) load on first use (PEP 562), so ``Conversation`` or
+``ClientConfig`` can be used on Blender's main thread without importing aiohttp and jsonschema
+there (about a second).
 """
 
 from __future__ import annotations
@@ -15,62 +17,34 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .cache import ResponseCache
+from .config import ClientConfig, normalize_base_url
+from .conversation import Conversation
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    IncompleteStreamError,
+    InternalServerError,
+    InvalidRequestError,
+    LiteLLMError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from .timeouts import Timeout
+from .types import Completion, Health, Usage
+
 if TYPE_CHECKING:
-    from .cache import ResponseCache
     from .client import LiteLLMClient
-    from .config import ClientConfig, normalize_base_url
-    from .conversation import Conversation
-    from .errors import (
-        APIConnectionError,
-        APIResponseValidationError,
-        APIStatusError,
-        APITimeoutError,
-        AuthenticationError,
-        BadRequestError,
-        IncompleteStreamError,
-        InternalServerError,
-        InvalidRequestError,
-        LiteLLMError,
-        NotFoundError,
-        PermissionDeniedError,
-        RateLimitError,
-    )
     from .stats import ClientStats
     from .streaming import ChatStream
-    from .timeouts import Timeout
-    from .types import Completion, Health, Usage
 
-_WHERE = {
-    "ResponseCache": "cache",
-    "LiteLLMClient": "client",
-    "ClientConfig": "config",
-    "normalize_base_url": "config",
-    "Conversation": "conversation",
-    "ClientStats": "stats",
-    "ChatStream": "streaming",
-    "Timeout": "timeouts",
-    "Completion": "types",
-    "Health": "types",
-    "Usage": "types",
-    **{
-        name: "errors"
-        for name in (
-            "APIConnectionError",
-            "APIResponseValidationError",
-            "APIStatusError",
-            "APITimeoutError",
-            "AuthenticationError",
-            "BadRequestError",
-            "IncompleteStreamError",
-            "InternalServerError",
-            "InvalidRequestError",
-            "LiteLLMError",
-            "NotFoundError",
-            "PermissionDeniedError",
-            "RateLimitError",
-        )
-    },
-}
+# The names whose modules import aiohttp: loaded when first asked for.
+_LAZY = {"LiteLLMClient": "client", "ChatStream": "streaming", "ClientStats": "stats"}
 
 __all__ = [
     "APIConnectionError",
@@ -101,7 +75,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
+    module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
@@ -110,4 +84,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+    return sorted({*globals(), *_LAZY})
