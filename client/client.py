@@ -780,7 +780,7 @@ class LiteLLMClient:
                 async with session.get(
                     url,
                     headers={"x-request-id": request_id},
-                    timeout=aiohttp.ClientTimeout(total=None, sock_connect=limits.connect),
+                    timeout=self._client_timeout(limits),
                 ) as response:
                     text = await response.text(errors="replace")
         except BaseException as error:

@@ -126,7 +126,8 @@ class _Slots:
 
 
 class RateLimiter:
-    """``async with limiter.slot(): ...`` around each request.
+    """``async with limiter.slot(): ...`` around each request (the client's hot path calls
+    ``try_acquire()``, falling back to ``acquire()``, and ``release()`` itself).
 
     ``waits`` counts the times a request was held back by the budget or the headers.
     """
