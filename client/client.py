@@ -603,8 +603,7 @@ class LiteLLMClient:
             url=self.config.base_url,
             retry_after=server_wait(response.headers, time.time()),
         )
-        error.message = redact(error.message, (self.config.api_key,))
-        error.headers = dict(response.headers)
+        error.headers = dict(response.headers)  # the key is masked by _pause_before_retry
         if self.config.api_key is None and _may_want_a_key(error):
             error._hint = _NO_KEY_HINT
         return error
