@@ -9,7 +9,7 @@ DEV := .venv/dev/bin/python
 BOOTSTRAP := ./tools/bootstrap_venv.sh
 
 .PHONY: help venv venv-dev venv-blender venv-blender42 venv-blender50 venv-proxy wheels build lint format \
-        test test-fast test-blender42 test-blender50 demo bench clean
+        test test-fast test-blender42 test-blender50 demo bench docs clean
 
 help:
 	@echo "make demo            build the extension and run the demo in real Blender"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-blender50  the real-Blender tests against bpy 5.0 (the newest)"
 	@echo "make build           one zip per platform into dist/ with Blender's own tool"
 	@echo "make bench           benchmarks: table + bench/results/latest.json"
+	@echo "make docs            the library's HTML API reference into dist/docs/ (pdoc)"
 	@echo "make lint / format   ruff"
 
 venv: venv-dev venv-blender venv-proxy
@@ -67,6 +68,10 @@ test-blender50: build venv-blender50
 
 demo: build venv-proxy
 	@$(DEV) tools/demo.py
+
+# The HTML API reference of client/, the worker and screenplay/, from their docstrings.
+docs: venv-dev
+	@$(DEV) tools/build_docs.py
 
 bench: build
 	@$(DEV) bench/run.py

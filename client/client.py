@@ -187,6 +187,7 @@ class LiteLLMClient:
 
     @property
     def closed(self) -> bool:
+        """True once ``close()`` ran (or the ``async with`` block ended): no more requests."""
         return self._closed
 
     def __repr__(self) -> str:
