@@ -425,8 +425,8 @@ def merge_analyses(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """One analysis from the valid analyses of consecutive parts (pure: no request).
 
     The logline comes from the first part (which sets the story up), the genre is the one
-    most parts name, tones and themes are joined without repeats; acts with the same name in
-    neighbouring parts become one act spanning both; characters are joined by name (first
+    most parts name, tones and themes are joined without repeats; acts of the same name become
+    one act spanning them all (acts in scene order); characters are joined by name (first
     description, arcs in order); scene entries and lists are joined. One part is returned as
     it is.
     """
@@ -448,15 +448,17 @@ def merge_analyses(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "suggestions": _unique(s for p in parts for s in p["suggestions"]),
     }
     for part in parts:
+        acts = {a["name"].casefold(): a for a in merged["acts"]}
         for act in part["acts"]:
-            last = merged["acts"][-1] if merged["acts"] else None
-            if last is not None and last["name"].casefold() == act["name"].casefold():
-                last["first_scene"] = min(last["first_scene"], act["first_scene"])
-                last["last_scene"] = max(last["last_scene"], act["last_scene"])
-                last["summary"] = " ".join(_unique([last["summary"], act["summary"]]))
-                last["sequences"] += copy.deepcopy(act["sequences"])
-            else:
+            same = acts.get(act["name"].casefold())
+            if same is None:
                 merged["acts"].append(copy.deepcopy(act))
+                acts[act["name"].casefold()] = merged["acts"][-1]
+                continue
+            same["first_scene"] = min(same["first_scene"], act["first_scene"])
+            same["last_scene"] = max(same["last_scene"], act["last_scene"])
+            same["summary"] = " ".join(_unique([same["summary"], act["summary"]]))
+            same["sequences"] += copy.deepcopy(act["sequences"])
         people = {c["name"].casefold(): c for c in merged["characters"]}
         for person in part["characters"]:
             known = people.get(person["name"].casefold())
@@ -469,6 +471,9 @@ def merge_analyses(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             arcs = _unique([known["arc"], person["arc"]])
             known["arc"] = " Then: ".join(a for a in arcs if a)
         merged["scenes"].update(copy.deepcopy(part["scenes"]))
+    merged["acts"].sort(key=lambda a: (a["first_scene"], a["last_scene"]))
+    for act in merged["acts"]:
+        act["sequences"].sort(key=lambda q: (q["first_scene"], q["last_scene"]))
     return merged
 
 
