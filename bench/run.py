@@ -118,6 +118,15 @@ def blender_benchmarks(url: str) -> dict | None:
     return json.loads(lines[-1][len("BENCH ") :])
 
 
+def screenplay_benchmarks() -> dict:
+    """bench/screenplay_bench.py in its own interpreter (parse time, prompt tokens)."""
+    output = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "screenplay_bench.py")],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    return json.loads(output.stdout.split("BENCH ", 1)[1])
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
@@ -195,12 +204,16 @@ def main() -> None:
             "client": client_benchmarks(url),
         }
         result["blender"] = blender_benchmarks(url)
+        result["screenplay"] = screenplay_benchmarks()
     finally:
         upstream.kill()
     result["seconds"] = round(time.monotonic() - started, 1)
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
     print()
     print("\n".join(table_lines(result)))
+    from screenplay_bench import table_lines as screenplay_lines
+
+    print("\n".join(screenplay_lines(result["screenplay"])))
     print(f"\nwritten: {RESULTS / 'latest.json'} ({result['seconds']} s)")
 
 
