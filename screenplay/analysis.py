@@ -186,6 +186,7 @@ class AnalysisPlan:
 
     @property
     def tokens(self) -> int:
+        """Estimated prompt tokens of all the requests together."""
         return sum(c.tokens for c in self.chunks)
 
 
@@ -320,6 +321,7 @@ class AnalysisCheck:
 
     @property
     def ok(self) -> bool:
+        """True when the answer is an object that matches the schema."""
         return self.data is not None and not self.errors
 
 

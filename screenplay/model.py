@@ -69,6 +69,7 @@ class Screenplay:
 
     @property
     def line_count(self) -> int:
+        """Lines of the text as Blender counts them (a final line break adds an empty one)."""
         return len(self.lines)
 
     def scene_at(self, line: int) -> Scene | None:
