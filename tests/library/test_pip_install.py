@@ -27,6 +27,7 @@ import asyncio, json, sys
 from importlib import resources
 import litellm_screenwriter
 from litellm_screenwriter.client import ClientConfig, LiteLLMClient
+from litellm_screenwriter.screenplay import parse
 from litellm_screenwriter.worker import Request, Worker
 
 folder = resources.files("litellm_screenwriter.client").joinpath("schemas")
@@ -39,12 +40,18 @@ async def main(url):
     return text, s.completion.finish_reason
 
 text, finish = asyncio.run(main(sys.argv[1]))
+screenplay = parse("INT. LIGHTHOUSE - NIGHT\n\nMARA\nCafé — “never again”.\n")
+folder = resources.files("litellm_screenwriter.screenplay").joinpath("templates")
+templates = sorted(p.name for p in folder.iterdir())
 print(json.dumps({
     "file": litellm_screenwriter.__file__,
     "text": text,
     "finish": finish,
     "schemas": schemas,
     "bpy": "bpy" in sys.modules,
+    "scenes": [s.heading for s in screenplay.scenes],
+    "characters": list(screenplay.characters),
+    "templates": templates,
 }))
 """
 
@@ -63,6 +70,9 @@ def test_the_wheel_holds_the_library_layers_and_no_blender_code(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "litellm_screenwriter/client/client.py" in names
     assert "litellm_screenwriter/client/schemas/chat_chunk.schema.json" in names
+    assert "litellm_screenwriter/screenplay/analysis.schema.json" in names
+    assert "litellm_screenwriter/screenplay/templates/dialogue.txt" in names
+    assert "litellm_screenwriter/__main__.py" in names
     assert any(n.startswith("litellm_screenwriter/worker") for n in names)
     blender_side = ("bridge.py", "preferences.py", "operators/", "panels/", "properties.py")
     shipped = [n for n in names if n.removeprefix("litellm_screenwriter/").startswith(blender_side)]
@@ -102,3 +112,12 @@ def test_installed_into_a_fresh_venv_it_streams_without_blender(wheel: Path, tmp
     assert result["finish"] == "stop"
     assert "chat_chunk.schema.json" in result["schemas"]
     assert result["bpy"] is False
+    assert result["scenes"] == ["INT. LIGHTHOUSE - NIGHT"]
+    assert result["characters"] == ["MARA"]
+    assert "dialogue.txt" in result["templates"]
+    # The console script the wheel declares runs the command line.
+    proc = subprocess.run(
+        [str(venv / "bin" / "litellm-screenwriter"), "--help"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "dialogue" in proc.stdout
