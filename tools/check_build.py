@@ -2,10 +2,12 @@
 
 Two checks, each naming the file at fault:
 - ``manifest``: every wheel the manifest lists exists on disk.
-- ``dist``: for each platform zip, every wheel its manifest lists is inside it; the third-party
-  modules the extension's own code imports, what requirements/wheels.in declares, and every
-  dependency of theirs (Requires-Dist, markers evaluated for that platform) are provided by a
-  wheel inside that zip; and no wheel in it belongs to another platform.
+- ``dist``: for each platform zip, every wheel its manifest lists is inside it; for each Python
+  a supported Blender runs (fetch_wheels.PYTHONS: 3.11 and 3.13), the third-party modules the
+  extension's own code imports, what requirements/wheels.in declares, and every dependency of
+  theirs (Requires-Dist, markers evaluated for that platform and Python) are provided by a wheel
+  inside that zip that this Python can load (as Blender's installer picks them, by tag); and no
+  wheel in it belongs to another platform or to none of those Pythons.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fetch_wheels import PLATFORM_ENV, PYTHON_ENV  # one table for both tools
+from fetch_wheels import PLATFORM_ENV, PYTHONS, python_env, runs_on  # one table for both tools
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,6 +80,7 @@ def imported_modules(sources: dict[str, str]) -> dict[str, str]:
 
 
 def check_zip(path: Path) -> list[str]:
+    """Every reason this platform zip could fail to import in a supported Blender, or []."""
     errors: list[str] = []
     with zipfile.ZipFile(path) as archive:
         manifest = tomllib.loads(archive.read("blender_manifest.toml").decode())
@@ -97,17 +100,34 @@ def check_zip(path: Path) -> list[str]:
             for n in archive.namelist()
             if n.endswith(".py") and not n.startswith("wheels/")
         }
-    env = {**PYTHON_ENV, **PLATFORM_ENV[platform]}
-    by_dist = {w.dist: w for w in wheels}
-    by_module = {m: w for w in wheels for m in w.modules}
     for wheel in wheels:
         if wheel.platform_tag != "any" and not PLATFORM_TAG[platform].search(wheel.platform_tag):
             errors.append(f"{path.name}: wheel {wheel.filename} is not for {platform}")
+        if not any(runs_on(wheel.filename, python) for python in PYTHONS):
+            errors.append(
+                f"{path.name}: wheel {wheel.filename} is for none of Python {', '.join(PYTHONS)}"
+            )
+    imports = imported_modules(sources)
+    for python in PYTHONS:
+        loadable = [w for w in wheels if runs_on(w.filename, python)]
+        env = {**python_env(python), **PLATFORM_ENV[platform]}
+        errors += [
+            f"{path.name}: Python {python}: {problem}"
+            for problem in _missing(loadable, imports, env)
+        ]
+    return errors
+
+
+def _missing(wheels: list[Wheel], imports: dict[str, str], env: dict[str, str]) -> list[str]:
+    """What the imports and the declared requirements need that ``wheels`` do not provide."""
+    problems: list[str] = []
+    by_dist = {w.dist: w for w in wheels}
+    by_module = {m: w for w in wheels for m in w.modules}
     # Roots: what the code imports, plus what requirements/wheels.in declares (lazy imports too).
     todo = [(canonicalize_name(r.name), "declared in requirements/wheels.in") for r in _declared()]
-    for module, importer in imported_modules(sources).items():
+    for module, importer in imports.items():
         if module not in by_module:
-            errors.append(f"{path.name}: {importer} imports '{module}' but no wheel provides it")
+            problems.append(f"{importer} imports '{module}' but no wheel provides it")
         else:
             todo.append((by_module[module].dist, f"imported by {importer}"))
     seen: set[str] = set()
@@ -118,12 +138,12 @@ def check_zip(path: Path) -> list[str]:
         seen.add(dist)
         wheel = by_dist.get(dist)
         if wheel is None:
-            errors.append(f"{path.name}: no wheel for '{dist}' ({why})")
+            problems.append(f"no wheel for '{dist}' ({why})")
             continue
         for req in wheel.requires:
             if req.marker is None or Marker(str(req.marker)).evaluate(env):
                 todo.append((canonicalize_name(req.name), f"required by {wheel.filename}"))
-    return errors
+    return problems
 
 
 def _declared() -> list[Requirement]:
@@ -147,7 +167,9 @@ def main(argv: list[str]) -> int:
         zips = [Path(p) for p in argv[1:]]
         errors = [e for z in zips for e in check_zip(z)]
         if not errors:
-            print(f"check_build: {len(zips)} zips carry every wheel their imports need")
+            pythons = ", ".join(PYTHONS)
+            print(f"check_build: {len(zips)} zips carry every wheel their imports need, "
+                  f"for Python {pythons}")  # fmt: skip
     else:
         print("usage: check_build.py manifest | dist ZIP...")
         return 2

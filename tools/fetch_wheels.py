@@ -1,14 +1,17 @@
 """Download the bundled runtime wheels for every platform and write them into the manifest.
 
 Blender ships neither aiohttp nor jsonschema, so the extension carries them. The versions and
-hashes come from requirements/wheels.lock (one lock, universal). For each Blender platform this
-script gets the CPython 3.11 binary wheel of every locked distribution whose marker holds there
-(``pip download --only-binary=:all: --require-hashes``), copies them into ./wheels/ and rewrites
-the ``wheels = [...]`` list of blender_manifest.toml.
+hashes come from requirements/wheels.lock (one lock, universal). For each Blender platform and
+each Python a supported Blender runs (3.11 up to Blender 5.0, 3.13 from 5.1 on) this script gets
+the binary wheel of every locked distribution whose marker holds there (``pip download
+--only-binary=:all: --require-hashes``), copies them into ./wheels/ and rewrites the
+``wheels = [...]`` list of blender_manifest.toml. One zip per platform carries both Pythons'
+wheels; Blender's installer keeps those of the Python it runs.
 
-Downloads are cached per platform in $CACHE_DIR/extension-wheels/<platform>. When the cache
-already holds exactly one wheel per locked distribution, each matching a hash of the lock, pip
-is not run at all: a fresh clone on the same machine builds offline, in well under a second.
+Downloads are cached per Python and platform in $CACHE_DIR/extension-wheels/cp3XX/<platform>.
+When the cache already holds exactly one wheel per locked distribution, each matching a hash of
+the lock, pip is not run at all: a fresh clone on the same machine builds offline, in well
+under a second.
 
     fetch_wheels.py            fetch (or reuse) and rewrite the manifest when it changed
     fetch_wheels.py --check    exit 1 if the manifest's list differs from what the lock resolves
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.markers import Marker
+from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
@@ -46,12 +50,23 @@ PLATFORMS: dict[str, tuple[str, ...]] = {
     "linux-x64": ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"),
 }
 
-# The environment Blender's Python has on each platform, to evaluate the lock's markers there
-# (pip download would evaluate them for the machine it runs on).
-PYTHON_ENV = {"python_version": "3.11", "python_full_version": "3.11.9",
-              "implementation_name": "cpython", "platform_python_implementation": "CPython",
-              "implementation_version": "3.11.9", "platform_release": "",
-              "platform_version": "", "extra": ""}  # fmt: skip
+# The Pythons of the Blender lines the manifest admits -> a full version for the lock's markers:
+# 3.11 in Blender 4.2 LTS to 5.0, 3.13 from Blender 5.1 (5.2 LTS) on.
+PYTHONS: dict[str, str] = {"3.11": "3.11.9", "3.13": "3.13.0"}
+
+
+def python_env(python: str) -> dict[str, str]:
+    """The marker environment of Blender's CPython ``python`` ("3.13"), platform aside.
+
+    pip download would evaluate markers for the machine it runs on; this is Blender's instead.
+    """
+    full = PYTHONS[python]
+    return {"python_version": python, "python_full_version": full,
+            "implementation_name": "cpython", "platform_python_implementation": "CPython",
+            "implementation_version": full, "platform_release": "", "platform_version": "",
+            "extra": ""}  # fmt: skip
+
+
 PLATFORM_ENV = {
     "windows-x64": {"sys_platform": "win32", "platform_system": "Windows",
                     "platform_machine": "AMD64", "os_name": "nt"},
@@ -83,9 +98,9 @@ class Locked:
     marker: str = ""
     hashes: set[str] = field(default_factory=set)
 
-    def applies(self, platform: str) -> bool:
+    def applies(self, platform: str, python: str) -> bool:
         return not self.marker or Marker(self.marker).evaluate(
-            {**PYTHON_ENV, **PLATFORM_ENV[platform]}
+            {**python_env(python), **PLATFORM_ENV[platform]}
         )
 
     def requirement_line(self) -> str:
@@ -118,11 +133,27 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def cached_wheels(wanted: list[Locked], folder: Path) -> dict[str, Path] | None:
-    """One verified wheel per wanted distribution from ``folder``, or None if any is not there.
+def _tag_runs_on(tag: Tag, python: str) -> bool:
+    major, minor = python.split(".")
+    if tag.abi == "abi3":  # the stable ABI: built for cp3N, runs on every 3.M with M >= N
+        built = tag.interpreter.removeprefix(f"cp{major}")
+        return tag.interpreter.startswith("cp") and built.isdigit() and int(built) <= int(minor)
+    interpreters = {f"cp{major}{minor}", f"py{major}", f"py{major}{minor}"}
+    return tag.interpreter in interpreters and tag.abi in {f"cp{major}{minor}", "none"}
 
-    A file counts when its name and version match the pin and its sha256 is one of the lock's
-    hashes for that pin; two candidates for one pin (an ambiguous cache) also mean "ask pip".
+
+def runs_on(wheel_filename: str, python: str) -> bool:
+    """Whether CPython ``python`` ("3.13") can import the wheel (platform tags aside)."""
+    _name, _version, _build, tags = parse_wheel_filename(wheel_filename)
+    return any(_tag_runs_on(tag, python) for tag in tags)
+
+
+def cached_wheels(wanted: list[Locked], folder: Path, python: str) -> dict[str, Path] | None:
+    """One verified wheel per wanted distribution for ``python`` from ``folder``, else None.
+
+    A file counts when its name and version match the pin, its tags fit that Python and its
+    sha256 is one of the lock's hashes for that pin; two candidates for one pin (an ambiguous
+    cache) also mean "ask pip".
     """
     candidates: dict[tuple[str, Version], list[Path]] = {}
     for path in folder.glob("*.whl"):
@@ -130,7 +161,8 @@ def cached_wheels(wanted: list[Locked], folder: Path) -> dict[str, Path] | None:
             name, version, _build, _tags = parse_wheel_filename(path.name)
         except ValueError:
             continue
-        candidates.setdefault((name, version), []).append(path)
+        if runs_on(path.name, python):
+            candidates.setdefault((name, version), []).append(path)
     found: dict[str, Path] = {}
     for pin in wanted:
         files = [f for f in candidates.get((pin.name, Version(pin.version)), []) if f.is_file()]
@@ -141,37 +173,42 @@ def cached_wheels(wanted: list[Locked], folder: Path) -> dict[str, Path] | None:
     return found
 
 
-def download(platform: str, wanted: list[Locked]) -> dict[str, Path]:
-    """The platform's wheels: from the cache when complete, else fetched by pip (hash-checked)."""
-    target = CACHE / "extension-wheels" / platform
+def download(platform: str, python: str, wanted: list[Locked]) -> dict[str, Path]:
+    """The wheels for one platform and Python: from the cache when complete, else from pip."""
+    abi = "cp" + python.replace(".", "")
+    target = CACHE / "extension-wheels" / abi / platform
     target.mkdir(parents=True, exist_ok=True)
-    if (found := cached_wheels(wanted, target)) is not None:
+    if (found := cached_wheels(wanted, target, python)) is not None:
         return found
+    where = f"{platform}, CPython {python}"
     with tempfile.TemporaryDirectory() as tmp:
-        requirements = Path(tmp) / f"{platform}.txt"
+        requirements = Path(tmp) / f"{platform}-{abi}.txt"
         requirements.write_text("".join(pin.requirement_line() for pin in wanted))
         cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
         cmd += ["--only-binary=:all:", "--no-deps", "--require-hashes", "-r", str(requirements)]
-        cmd += ["--python-version", "3.11", "--implementation", "cp", "--abi", "cp311"]
+        cmd += ["--python-version", python, "--implementation", "cp", "--abi", abi]
         cmd += ["-d", str(target)]
         for tag in PLATFORMS[platform]:
             cmd += ["--platform", tag]
-        print(f"fetch_wheels: downloading {len(wanted)} wheels for {platform} into {target}")
+        print(f"fetch_wheels: downloading {len(wanted)} wheels for {where} into {target}")
         if subprocess.run(cmd).returncode:
-            raise FetchError(f"pip could not download the {platform} wheels of {LOCK.name}")
-    found = cached_wheels(wanted, target)
+            raise FetchError(f"pip could not download the {where} wheels of {LOCK.name}")
+    found = cached_wheels(wanted, target, python)
     if found is None:
         # pip succeeded, so each pin has a verified file; more than one means a stale duplicate.
-        raise FetchError(f"{target} holds several wheels for one pin: delete that folder")
+        raise FetchError(f"{target} holds several {where} wheels for one pin: delete that folder")
     return found
 
 
-def resolve() -> dict[str, dict[str, Path]]:
-    """platform -> {distribution: cached wheel file} for every platform."""
+def resolve() -> dict[tuple[str, str], dict[str, Path]]:
+    """(platform, python) -> {distribution: cached wheel file} for every platform and Python."""
     lock = read_lock()
     return {
-        platform: download(platform, [pin for pin in lock if pin.applies(platform)])
+        (platform, python): download(
+            platform, python, [pin for pin in lock if pin.applies(platform, python)]
+        )
         for platform in PLATFORMS
+        for python in PYTHONS
     }
 
 
@@ -202,8 +239,8 @@ def sync_wheels_dir(files: dict[str, Path]) -> None:
 def main(argv: list[str]) -> int:
     check_only = argv[:1] == ["--check"]
     try:
-        per_platform = resolve()
-        files = {p.name: p for found in per_platform.values() for p in found.values()}
+        per_target = resolve()
+        files = {p.name: p for found in per_target.values() for p in found.values()}
         text = MANIFEST.read_text()
         new_text = rewrite_manifest(text, set(files))
     except FetchError as exc:
@@ -218,7 +255,7 @@ def main(argv: list[str]) -> int:
     if new_text != text:
         MANIFEST.write_text(new_text)
         print(f"fetch_wheels: wrote {len(files)} wheels into {MANIFEST.name} (commit it)")
-    counts = ", ".join(f"{p}: {len(found)}" for p, found in per_platform.items())
+    counts = ", ".join(f"{p} {py}: {len(found)}" for (p, py), found in per_target.items())
     print(f"fetch_wheels: {len(files)} wheels in wheels/ ({counts})")
     return 0
 

@@ -1,10 +1,15 @@
 """Real-Blender test layer: build (or reuse) the linux-x64 zip, run scripts in the bpy module.
 
 Every script runs in a subprocess of the Blender venv's Python (``.venv/blender``, bpy 4.5 LTS;
-``$BLENDER_PYTHON`` picks another, e.g. ``.venv/blender42/bin/python`` for bpy 4.2 LTS) with a
+``$BLENDER_PYTHON`` picks another, e.g. ``.venv/blender52/bin/python`` for bpy 5.2 LTS) with a
 fresh ``BLENDER_USER_RESOURCES``. That venv has no aiohttp: whatever the extension imports must
 come from the wheels it bundles. Each script prints one ``RESULT {json}`` line and leaves
 through ``os._exit``; a script that hangs is killed after ``SCRIPT_TIMEOUT`` seconds.
+
+One pytest run tests one Blender (``make test`` runs pytest once per Blender line): the module
+fixtures of the tests (mock servers, gate folders) hold one run's state, so two Blenders in one
+session would share them. Every test that runs Blender carries the line in its id
+(``test_registers_the_operators[blender-5.2]``), so a failure names the Blender it failed in.
 """
 
 from __future__ import annotations
@@ -34,6 +39,34 @@ def _not_shipped() -> set[str]:
     return {p.strip("/") for p in patterns if p.startswith("/") and not set(p) & set("*?[")}
 
 
+def _configured_python() -> Path:
+    configured = os.environ.get("BLENDER_PYTHON")
+    python = Path(configured) if configured else ROOT / ".venv" / "blender" / "bin" / "python"
+    return python if python.is_absolute() else ROOT / python
+
+
+def _series_of(python: Path) -> str | None:
+    """The Blender series ("4.5", "5.2") whose bpy module that Python's venv holds."""
+    venv = python.parent.parent
+    found = sorted(venv.glob("lib/python3.*/site-packages/bpy/[0-9]*.[0-9]*"))
+    return found[-1].name if found else None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Name the Blender in the id of every test that runs one (one value: one Blender a run)."""
+    if "blender_python" in metafunc.fixturenames:
+        python = _configured_python()
+        series = _series_of(python)
+        label = f"blender-{series}" if series else f"{python.parent.parent.name}-missing"
+        metafunc.parametrize("blender_python", [python], ids=[label], indirect=True,
+                             scope="session")  # fmt: skip
+
+
+def pytest_report_header() -> str:
+    python = _configured_python()
+    return f"real Blender: bpy {_series_of(python) or '(missing)'} from {python}"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.path)).is_relative_to(HERE):
@@ -43,22 +76,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def blender_python() -> Path:
-    configured = os.environ.get("BLENDER_PYTHON")
-    python = Path(configured) if configured else ROOT / ".venv" / "blender" / "bin" / "python"
-    python = python if python.is_absolute() else ROOT / python
+def blender_python(request: pytest.FixtureRequest) -> Path:
+    """The Python of the Blender venv under test ($BLENDER_PYTHON, default .venv/blender)."""
+    python: Path = request.param
+    venv = python.parent.parent
     if not python.exists():
-        pytest.fail(f"{python} missing: run `make venv-blender` (make test does it)")
+        pytest.fail(f"{python} missing: run `make venv-{venv.name}` (make test does it)")
     return python
 
 
 @pytest.fixture(scope="session")
 def blender_series(blender_python: Path) -> str:
-    """The Blender series ("4.5", "4.2") whose bpy module that Python's venv holds."""
-    venv = blender_python.parent.parent
-    found = sorted(venv.glob("lib/python3.11/site-packages/bpy/[0-9]*.[0-9]*"))
-    assert found, f"no bpy module in {venv}"
-    return found[-1].name
+    """The Blender series ("4.5", "5.2") whose bpy module that Python's venv holds."""
+    series = _series_of(blender_python)
+    assert series, f"no bpy module in {blender_python.parent.parent}"
+    return series
 
 
 def shipped_files() -> dict[str, Path]:

@@ -33,11 +33,19 @@ def report(blender_run) -> dict:
 
 def site_packages(report: dict) -> Path:
     user = Path(report["_user_resources"])
-    return user / "extensions" / ".local" / "lib" / "python3.11" / "site-packages"
+    python = f"python{report['python_version']}"
+    return user / "extensions" / ".local" / "lib" / python / "site-packages"
 
 
 def test_runs_in_the_chosen_blender(report: dict, blender_series: str) -> None:
     assert report["blender_version"].startswith(f"{blender_series}."), report["blender_version"]
+
+
+def test_runs_the_python_of_its_blender_line(report: dict, blender_series: str) -> None:
+    # Blender 5.1 moved from Python 3.11 to 3.13: the zip must carry wheels for both.
+    major, minor = (int(part) for part in blender_series.split("."))
+    expected = "3.13" if (major, minor) >= (5, 1) else "3.11"
+    assert report["python_version"] == expected, (blender_series, report["python_version"])
 
 
 def test_installs_as_an_extension_of_the_user_repository(report: dict) -> None:

@@ -37,11 +37,41 @@ def test_markers_are_evaluated_for_blenders_python_on_each_platform(tmp_path: Pa
         "colorama==0.4.6 ; sys_platform == 'win32' \\\n    --hash=sha256:" + "a" * 64 + "\n"
         "    # via click\n"
         "tomli==2.0 ; python_full_version < '3.11' \\\n    --hash=sha256:" + "b" * 64 + "\n"
+        "typing-extensions==4.0 ; python_full_version < '3.13' \\\n"
+        "    --hash=sha256:" + "c" * 64 + "\n"
     )
-    colorama, tomli = fetch_wheels.read_lock(lock)
+    colorama, tomli, typing_extensions = fetch_wheels.read_lock(lock)
     assert (colorama.name, colorama.version, colorama.hashes) == ("colorama", "0.4.6", {"a" * 64})
-    assert [p for p in fetch_wheels.PLATFORMS if colorama.applies(p)] == ["windows-x64"]
-    assert not any(tomli.applies(p) for p in fetch_wheels.PLATFORMS)
+    for python in ("3.11", "3.13"):
+        assert [p for p in fetch_wheels.PLATFORMS if colorama.applies(p, python)] == [
+            "windows-x64"
+        ]
+        assert not any(tomli.applies(p, python) for p in fetch_wheels.PLATFORMS)
+    assert all(typing_extensions.applies(p, "3.11") for p in fetch_wheels.PLATFORMS)
+    assert not any(typing_extensions.applies(p, "3.13") for p in fetch_wheels.PLATFORMS)
+
+
+def test_every_python_of_a_supported_blender_gets_wheels() -> None:
+    # Blender 4.2 LTS to 5.0 run Python 3.11; 5.1 and later (5.2 LTS) Python 3.13.
+    assert list(fetch_wheels.PYTHONS) == ["3.11", "3.13"]
+
+
+@pytest.mark.parametrize(
+    ("filename", "pythons"),
+    [
+        ("aiohttp-3.0-cp311-cp311-win_amd64.whl", {"3.11"}),
+        ("aiohttp-3.0-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", {"3.13"}),
+        ("idna-3.0-py3-none-any.whl", {"3.11", "3.13"}),
+        ("x-1.0-cp38-abi3-win_amd64.whl", {"3.11", "3.13"}),
+        ("x-1.0-cp312-abi3-win_amd64.whl", {"3.13"}),
+        ("x-1.0-cp313-cp313t-win_amd64.whl", set()),  # free-threaded: not Blender's Python
+        ("x-1.0-cp312-cp312-win_amd64.whl", set()),
+    ],
+)
+def test_which_python_can_load_a_wheel_is_read_from_its_tags(
+    filename: str, pythons: set[str]
+) -> None:
+    assert {py for py in ("3.11", "3.13") if fetch_wheels.runs_on(filename, py)} == pythons
 
 
 def test_a_pin_without_hash_is_refused(tmp_path: Path) -> None:
@@ -51,20 +81,29 @@ def test_a_pin_without_hash_is_refused(tmp_path: Path) -> None:
         fetch_wheels.read_lock(lock)
 
 
-def test_the_manifest_lists_each_locked_wheel_once_per_platform() -> None:
-    """The committed manifest matches the lock: every pin for every platform, nothing else."""
+def test_the_manifest_lists_each_locked_wheel_once_per_platform_and_python() -> None:
+    """The committed manifest matches the lock: every pin for every platform and Python."""
     listed = tomllib.loads((ROOT / "blender_manifest.toml").read_text())["wheels"]
     files = [entry.removeprefix("./wheels/") for entry in listed]
     assert listed == [f"./wheels/{f}" for f in sorted(files)]
-    pins = {(pin.name, pin.version) for pin in fetch_wheels.read_lock()}
+    lock = fetch_wheels.read_lock()
     for platform, pattern in check_build.PLATFORM_TAG.items():
-        found = []
-        for filename in files:
-            name, version, _build, tags = parse_wheel_filename(filename)
-            platforms = {t.platform for t in tags}
-            if platforms == {"any"} or any(pattern.search(p) for p in platforms):
-                found.append((name, str(version)))
-        assert sorted(found) == sorted(pins), platform
+        for python in fetch_wheels.PYTHONS:
+            pins = {(pin.name, pin.version) for pin in lock if pin.applies(platform, python)}
+            found = []
+            for filename in files:
+                name, version, _build, tags = parse_wheel_filename(filename)
+                platforms = {t.platform for t in tags}
+                on_platform = platforms == {"any"} or any(pattern.search(p) for p in platforms)
+                if on_platform and fetch_wheels.runs_on(filename, python):
+                    found.append((name, str(version)))
+            # A pure wheel whose marker excludes this Python may still be listed (for the
+            # other); every binary wheel that loads here must be a pin of this Python.
+            assert pins <= set(found), (platform, python)
+            assert len(found) == len(set(found)), (platform, python)
+            assert set(found) - pins <= {
+                (p.name, p.version) for p in lock if p.marker
+            }, (platform, python)
     assert len(set(files)) == len(files)
 
 
@@ -77,7 +116,7 @@ def _pin(tmp_path: Path, filename: str, content: bytes) -> fetch_wheels.Locked:
 def test_the_cache_is_used_when_it_holds_one_verified_wheel_per_pin(tmp_path: Path) -> None:
     yarl = _pin(tmp_path, "yarl-1.0-cp311-cp311-win_amd64.whl", b"yarl")
     idna = _pin(tmp_path, "idna-3.0-py3-none-any.whl", b"idna")
-    found = fetch_wheels.cached_wheels([yarl, idna], tmp_path)
+    found = fetch_wheels.cached_wheels([yarl, idna], tmp_path, "3.11")
     assert found == {
         "yarl": tmp_path / "yarl-1.0-cp311-cp311-win_amd64.whl",
         "idna": tmp_path / "idna-3.0-py3-none-any.whl",
@@ -87,16 +126,27 @@ def test_the_cache_is_used_when_it_holds_one_verified_wheel_per_pin(tmp_path: Pa
 def test_a_tampered_or_missing_cached_wheel_sends_us_to_pip(tmp_path: Path) -> None:
     yarl = _pin(tmp_path, "yarl-1.0-cp311-cp311-win_amd64.whl", b"yarl")
     (tmp_path / "yarl-1.0-cp311-cp311-win_amd64.whl").write_bytes(b"evil")
-    assert fetch_wheels.cached_wheels([yarl], tmp_path) is None
+    assert fetch_wheels.cached_wheels([yarl], tmp_path, "3.11") is None
     gone = fetch_wheels.Locked("idna", "3.0", "", {"0" * 64})
-    assert fetch_wheels.cached_wheels([gone], tmp_path) is None
+    assert fetch_wheels.cached_wheels([gone], tmp_path, "3.11") is None
+
+
+def test_only_wheels_the_python_can_load_count(tmp_path: Path) -> None:
+    old = _pin(tmp_path, "yarl-1.0-cp311-cp311-win_amd64.whl", b"311")
+    new = _pin(tmp_path, "yarl-1.0-cp313-cp313-win_amd64.whl", b"313")
+    pin = fetch_wheels.Locked("yarl", "1.0", "", old.hashes | new.hashes)
+    assert fetch_wheels.cached_wheels([pin], tmp_path, "3.13") == {
+        "yarl": tmp_path / "yarl-1.0-cp313-cp313-win_amd64.whl"
+    }
+    (tmp_path / "yarl-1.0-cp313-cp313-win_amd64.whl").unlink()
+    assert fetch_wheels.cached_wheels([pin], tmp_path, "3.13") is None
 
 
 def test_two_verified_candidates_for_one_pin_send_us_to_pip(tmp_path: Path) -> None:
     a = _pin(tmp_path, "yarl-1.0-cp311-cp311-manylinux2014_x86_64.whl", b"a")
     b = _pin(tmp_path, "yarl-1.0-cp311-cp311-manylinux_2_28_x86_64.whl", b"b")
     both = fetch_wheels.Locked("yarl", "1.0", "", a.hashes | b.hashes)
-    assert fetch_wheels.cached_wheels([both], tmp_path) is None
+    assert fetch_wheels.cached_wheels([both], tmp_path, "3.11") is None
 
 
 def test_rewriting_the_manifest_touches_only_the_wheels_block() -> None:

@@ -138,6 +138,7 @@ def run(main: Callable[[], dict]) -> None:
     try:
         result = main()
         result["blender_version"] = bpy.app.version_string
+        result["python_version"] = "{}.{}".format(*sys.version_info[:2])
         print("RESULT " + json.dumps(result, default=str), flush=True)
         code = 0
     except BaseException:
