@@ -58,6 +58,12 @@ def test_installs_as_an_extension_of_the_user_repository(report: dict) -> None:
     print(f"bpy {report['blender_version']}: install took {report['install_seconds']:.2f} s")
 
 
+def test_every_icon_the_ui_names_exists_in_this_blender(report: dict) -> None:
+    icons = report["icons"]
+    assert {"PLUGIN", "CANCEL", "DOT", "CHECKMARK"} <= set(icons["used"]), icons["used"]
+    assert icons["unknown"] == [], icons
+
+
 def test_registers_the_operators(report: dict) -> None:
     registered = report["registered"]
     assert set(registered["operators"]) >= REQUIRED_OPERATORS, registered["operators"]

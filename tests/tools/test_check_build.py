@@ -35,8 +35,12 @@ def wheel(name: str, version: str, tag: str, module: str, requires: tuple[str, .
     return buffer.getvalue()
 
 
-AIOHTTP_REQUIRES = ("yarl>=1", "colorama; sys_platform == 'win32'",
-                    "brotli; extra == 'speedups'", "typing-extensions; python_version < '3.13'")
+AIOHTTP_REQUIRES = (
+    "yarl>=1",
+    "colorama; sys_platform == 'win32'",
+    "brotli; extra == 'speedups'",
+    "typing-extensions; python_version < '3.13'",
+)
 GOOD_WHEELS = {
     f"aiohttp-3.0-{LINUX}.whl": wheel("aiohttp", "3.0", LINUX, "aiohttp", AIOHTTP_REQUIRES),
     f"aiohttp-3.0-{LINUX_313}.whl": wheel("aiohttp", "3.0", LINUX_313, "aiohttp",
@@ -221,5 +225,6 @@ def test_the_cli_exits_non_zero_and_prints_the_file(
     path = make_zip(tmp_path, wheels=without(f"aiohttp-3.0-{LINUX_313}"))
     assert check_build.main(["dist", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "check_build: ext-linux_x64.zip: Python 3.13: client/__init__.py imports 'aiohttp'" in out
+    expected = "check_build: ext-linux_x64.zip: Python 3.13: client/__init__.py imports 'aiohttp'"
+    assert expected in out
     assert check_build.main(["dist", str(make_zip(tmp_path, name="ok.zip"))]) == 0

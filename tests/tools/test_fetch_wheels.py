@@ -43,9 +43,7 @@ def test_markers_are_evaluated_for_blenders_python_on_each_platform(tmp_path: Pa
     colorama, tomli, typing_extensions = fetch_wheels.read_lock(lock)
     assert (colorama.name, colorama.version, colorama.hashes) == ("colorama", "0.4.6", {"a" * 64})
     for python in ("3.11", "3.13"):
-        assert [p for p in fetch_wheels.PLATFORMS if colorama.applies(p, python)] == [
-            "windows-x64"
-        ]
+        assert [p for p in fetch_wheels.PLATFORMS if colorama.applies(p, python)] == ["windows-x64"]
         assert not any(tomli.applies(p, python) for p in fetch_wheels.PLATFORMS)
     assert all(typing_extensions.applies(p, "3.11") for p in fetch_wheels.PLATFORMS)
     assert not any(typing_extensions.applies(p, "3.13") for p in fetch_wheels.PLATFORMS)
@@ -101,9 +99,8 @@ def test_the_manifest_lists_each_locked_wheel_once_per_platform_and_python() -> 
             # other); every binary wheel that loads here must be a pin of this Python.
             assert pins <= set(found), (platform, python)
             assert len(found) == len(set(found)), (platform, python)
-            assert set(found) - pins <= {
-                (p.name, p.version) for p in lock if p.marker
-            }, (platform, python)
+            with_markers = {(p.name, p.version) for p in lock if p.marker}
+            assert set(found) - pins <= with_markers, (platform, python)
     assert len(set(files)) == len(files)
 
 

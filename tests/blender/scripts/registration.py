@@ -5,10 +5,13 @@ No network: this is what Blender does with the zip alone.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
+import re
 import sys
 import time
+from pathlib import Path
 
 import bpy
 from harness import (
@@ -74,6 +77,38 @@ def registration(classes: list[type]) -> dict:
     }
 
 
+def icons_used(folder: Path) -> set[str]:
+    """The icon names the extension's code can pass as ``icon=``, read from its source.
+
+    A literal counts, and so does every upper-case string assigned to a name the ``icon=``
+    expression reads (``_STATE_ICONS.get(state, "DOT")``, ``icon = {...}.get(...)``). Panels do
+    not draw in the bpy module, so this is how an icon a Blender release removed is caught.
+    """
+    found: set[str] = set()
+    for path in folder.rglob("*.py"):
+        if "wheels" in path.relative_to(folder).parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assigned: dict[str, list[ast.expr]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        assigned.setdefault(target.id, []).append(node.value)
+        values = [
+            kw.value for node in ast.walk(tree) if isinstance(node, ast.Call)
+            for kw in node.keywords if kw.arg == "icon"
+        ]  # fmt: skip
+        names = {n.id for v in values for n in ast.walk(v) if isinstance(n, ast.Name)}
+        values += [value for name in names for value in assigned.get(name, [])]
+        for value in values:
+            for node in ast.walk(value):
+                constant = isinstance(node, ast.Constant) and isinstance(node.value, str)
+                if constant and re.fullmatch(r"[A-Z][A-Z0-9_]*", node.value):
+                    found.add(node.value)
+    return found
+
+
 def main() -> dict:
     result: dict = {
         "findable_before": {n: importlib.util.find_spec(n) is not None for n in BUNDLED},
@@ -81,6 +116,9 @@ def main() -> dict:
     result["install_seconds"] = install()
     result["package_name"] = package().__name__
     result["package_file"] = package().__file__
+    known = bpy.types.UILayout.bl_rna.functions["label"].parameters["icon"].enum_items.keys()
+    used = icons_used(Path(package().__file__).parent)
+    result["icons"] = {"used": sorted(used), "unknown": sorted(used - set(known))}
     result["aiohttp_imported_by_enable"] = "aiohttp" in sys.modules
     classes = extension_classes()
     result["classes"] = [c.__name__ for c in classes]
