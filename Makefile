@@ -21,7 +21,7 @@ BLENDER_VENV_5.3 := blender53
 TEST_BLENDER_LINES ?= $(BLENDER_LINES)
 blender_venvs = $(foreach line,$(1),$(BLENDER_VENV_$(line)))
 
-.PHONY: help venv venv-dev venv-proxy $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES))) \
+.PHONY: help venv venv-dev venv-dev313 venv-proxy $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES))) \
         wheels build lint format test test-fast test-blender-all _blender-tests demo bench docs clean
 
 help:
@@ -35,8 +35,8 @@ help:
 	@echo "make docs              the library's HTML API reference into dist/docs/ (pdoc)"
 	@echo "make lint / format     ruff"
 
-venv: venv-dev venv-proxy $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES)))
-venv-dev venv-proxy $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES))):
+venv: venv-dev venv-dev313 venv-proxy $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES)))
+venv-dev venv-dev313 venv-proxy $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES))):
 	@$(BOOTSTRAP) $(@:venv-%=%)
 
 # The bundled runtime wheels (requirements/wheels.lock, four platforms) into wheels/ and the
@@ -58,10 +58,14 @@ format: venv-dev
 	@.venv/dev/bin/ruff check --fix .
 
 # One pytest run per Blender line (the real-Blender tests' module fixtures hold one run's state);
-# the first run is everything, with Blender 4.5; each failure's test id names its Blender.
-test: lint build venv-proxy $(addprefix venv-,$(call blender_venvs,$(TEST_BLENDER_LINES)))
+# the first run is everything, with Blender 4.5; each failure's test id names its Blender. The
+# tests that need neither Blender nor the proxy run again on Python 3.13, as Blender 5.1+ runs.
+test: lint build venv-proxy venv-dev313 \
+      $(addprefix venv-,$(call blender_venvs,$(TEST_BLENDER_LINES)))
 	@$(DEV) -m coverage run -m pytest
 	@$(DEV) -m coverage report --include='client/*'
+	@echo "== the tests without Blender or the proxy, on Python 3.13 (.venv/dev313)"
+	@.venv/dev313/bin/python -m pytest -m "not blender and not proxy" -q
 	@$(MAKE) --no-print-directory _blender-tests \
 	    VENVS="$(call blender_venvs,$(filter-out 4.5,$(TEST_BLENDER_LINES)))"
 
