@@ -21,8 +21,9 @@ BLENDER_VENV_5.3 := blender53
 TEST_BLENDER_LINES ?= $(BLENDER_LINES)
 blender_venvs = $(foreach line,$(1),$(BLENDER_VENV_$(line)))
 
-.PHONY: help venv venv-dev venv-dev313 venv-proxy $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES))) \
-        wheels build lint format test test-fast test-blender-all _blender-tests demo bench docs clean
+.PHONY: help venv venv-dev venv-dev313 venv-proxy \
+        $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES))) wheels build lint format \
+        test test-fast test-blender-all _blender-tests demo bench docs clean
 
 help:
 	@echo "make demo              build the extension and run the demo in real Blender"
