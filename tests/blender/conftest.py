@@ -62,11 +62,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                              scope="session")  # fmt: skip
 
 
-def pytest_report_header() -> str:
-    python = _configured_python()
-    return f"real Blender: bpy {_series_of(python) or '(missing)'} from {python}"
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.path)).is_relative_to(HERE):
