@@ -13,10 +13,11 @@ import logging
 import bpy
 from bpy.props import BoolProperty, StringProperty
 
-from .. import bridge
+from .. import bridge, text_io
 from ..preferences import get_preferences
 from ..prompts import REQUEST_TYPES, RequestType, build_messages
 from ..properties import scene_settings
+from ..text_normalize import normalize
 
 __all__ = ["classes"]
 
@@ -126,7 +127,7 @@ class _RequestOperator(bpy.types.Operator):
         # estimated tokens). The screenplay is capped on its own (prompts.MAX_SCRIPT_CHARS) and
         # build_messages puts it in front, so a long script never crowds out the last exchange.
         history = [m for m in conversation.messages_for_request() if m["role"] != "system"]
-        messages = build_messages(rtype, source.as_string(), prompt, history)
+        messages = build_messages(rtype, text_io.read(source), prompt, history)
         request = Request(
             model, messages, stream=True, params={"temperature": prefs.temperature}, kind=rtype.kind
         )
@@ -136,7 +137,9 @@ class _RequestOperator(bpy.types.Operator):
 
         def on_done(job: bridge.Job) -> None:
             scene = bpy.data.scenes.get(scene_name)
-            answer = job.completion.text if job.completion is not None else ""
+            # As the Text holds it: a StringProperty cannot take a lone surrogate, and the
+            # conversation should say what the writer read.
+            answer = normalize(job.completion.text) if job.completion is not None else ""
             if scene is not None:
                 # Read the stored conversation again: another answer may have ended meanwhile.
                 stored = (
@@ -154,8 +157,7 @@ class _RequestOperator(bpy.types.Operator):
                     except ValueError as exc:  # the model drifted from the format: say so
                         job.message = f"{job.message} {exc}"
                         return
-                    text.clear()
-                    text.write(rendered)
+                    text_io.replace(text, rendered)
 
         bridge.submit(
             request,

@@ -60,7 +60,7 @@ def burst(bridge) -> dict:
 
     def counting(text, chunk):
         writes.append(len(chunk))
-        original(text, chunk)
+        return original(text, chunk)
 
     called = call("generate_dialogue", source="Script")
     job = called["job"]
