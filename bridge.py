@@ -99,13 +99,16 @@ def submit(
     append: bool = False,
     on_done: Callable[[Job], None] | None = None,
 ) -> Job:
-    """Prepare the output text, hand the request to the worker, and start pumping fast."""
+    """Prepare the output text, hand the request to the worker, and start pumping fast.
+
+    The request runs with the preferences as they are now (see ``_worker_for_next_request``).
+    """
     text = bpy.data.texts.get(text_name) or bpy.data.texts.new(text_name)
     if not append:
         text.clear()
     if header:
         text_io.append(text, _separator(text_io.read_tail(text, 3)) + header)
-    job_id = _get_worker().submit(request)
+    job_id = _worker_for_next_request().submit(request)
     job = Job(job_id, title, text.name, text_uid=_uid(text), on_done=on_done)
     _jobs[job_id] = job
     _forget_old_jobs()
@@ -118,7 +121,7 @@ def submit_query(query: Query, *, title: str, on_done: Callable[[Job], None] | N
 
     It writes no text; ``on_done`` runs on the main thread with ``job.result`` set.
     """
-    job_id = _get_worker().submit(query)
+    job_id = _worker_for_next_request().submit(query)
     job = Job(job_id, title, "", on_done=on_done)
     _jobs[job_id] = job
     _forget_old_jobs()
@@ -167,7 +170,7 @@ def set_known_models(models: list[str]) -> None:
 
 
 def reconfigure() -> None:
-    """Preferences changed: the next jobs use the new URL, key and limits."""
+    """Hand the worker the preferences as they are now (``submit`` does it for every request)."""
     if _worker is not None:
         from .preferences import client_config
 
@@ -355,14 +358,25 @@ def _forget_old_jobs() -> None:
 # -- worker lifecycle -------------------------------------------------------------------------
 
 
-def _get_worker() -> Worker:
+def _worker_for_next_request() -> Worker:
+    """The worker, configured from the preferences as they are now.
+
+    Building the configuration at each submit is what makes a changed preference (retries,
+    timeout scale, URL, key, TLS, cache, log file) apply to the next request. The worker
+    ignores a configuration equal to its own, and jobs already running finish on the client
+    they started with.
+    """
     global _worker
+    from .preferences import client_config
+
+    config = client_config()
     if _worker is None:
-        from .preferences import client_config
         from .worker import Worker
 
-        _worker = Worker(client_config())
+        _worker = Worker(config)
         _worker.start()
+    else:
+        _worker.reconfigure(config)
     return _worker
 
 

@@ -1,7 +1,8 @@
 """Where the screenwriter points the extension at a LiteLLM server: URL, key, model, limits.
 
 Preferences live in Blender's user preferences, never in a .blend file, so the API key is not
-shared with the screenplay. ``client_config()`` turns them into the client's ``ClientConfig``.
+shared with the screenplay. ``client_config()`` turns them into the client's ``ClientConfig``;
+the bridge calls it at every submit, so a changed preference applies to the next request.
 """
 
 from __future__ import annotations
@@ -20,12 +21,6 @@ DEFAULT_BASE_URL = "http://localhost:4000"
 DEFAULT_MODEL = "gpt-4o-mini"
 
 
-def _reconfigure(_self: bpy.types.AddonPreferences, _context: bpy.types.Context) -> None:
-    from . import bridge
-
-    bridge.reconfigure()
-
-
 def _model_items(_self: bpy.types.AddonPreferences, _context: bpy.types.Context) -> list:
     from . import bridge
 
@@ -40,14 +35,12 @@ class ScreenwriterPreferences(bpy.types.AddonPreferences):
         description="LiteLLM proxy address, with or without /v1 (empty: $LITELLM_BASE_URL, "
         "else http://localhost:4000)",
         default=DEFAULT_BASE_URL,
-        update=_reconfigure,
     )
     api_key: StringProperty(
         name="API Key",
         description="LiteLLM virtual or master key (empty: $LITELLM_API_KEY, else no key). "
         "Stored in your user preferences, never in .blend files",
         subtype="PASSWORD",
-        update=_reconfigure,
     )
     model: StringProperty(
         name="Model",
@@ -77,25 +70,21 @@ class ScreenwriterPreferences(bpy.types.AddonPreferences):
         name="Verify TLS",
         description="Check the server's certificate (turn off only for a self-signed test server)",
         default=True,
-        update=_reconfigure,
     )
     ca_file: StringProperty(
         name="CA File",
         description="Extra certificate authority bundle (PEM) for a private server",
         subtype="FILE_PATH",
-        update=_reconfigure,
     )
     use_cache: BoolProperty(
         name="Cache Answers",
         description="Reuse answers to identical requests at temperature 0",
         default=False,
-        update=_reconfigure,
     )
     log_file: StringProperty(
         name="Request Log",
         description="Optional JSON-lines log of every request (keys are never written)",
         subtype="FILE_PATH",
-        update=_reconfigure,
     )
 
     def draw(self, context: bpy.types.Context) -> None:

@@ -17,20 +17,18 @@ Linux), so the moment Blender cancelled and the moment the server saw the client
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from litellm_screenwriter.analysis import render_analysis
-from tests.support.mock_server import MockServer, Recorded, Scripted, chunk, sse, stream
+from tests.blender.gated_stream import Gates
+from tests.support.mock_server import MockServer, stream
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="compares CLOCK_MONOTONIC across processes"
@@ -65,44 +63,6 @@ PROMPT_2 = "And why tonight?"
 def split(text: str, pieces: int) -> list[str]:
     size = -(-len(text) // pieces)
     return [text[i : i + size] for i in range(0, len(text), size)]
-
-
-@dataclass
-class Gates:
-    """The folder of gate files, and when each gated stream saw its client go away."""
-
-    folder: Path
-    disconnected: dict[str, float] = field(default_factory=dict)
-
-    def stream(self, name: str, before: list[str], after: list[str]) -> Scripted:
-        """Stream ``before``, wait at gate ``name`` (30 s at most), then ``after`` and the end."""
-
-        async def handle(request: web.Request, server: MockServer, recorded: Recorded):
-            response = web.StreamResponse(status=200, headers={"Content-Type": "text/event-stream"})
-            await response.prepare(request)
-            server._stream_began()
-            try:
-                for index, text in enumerate(before):
-                    role = "assistant" if index == 0 else None
-                    await response.write(sse(chunk(text, role=role)))
-                (self.folder / f"{name}.sent").touch()
-                go = self.folder / f"{name}.go"
-                deadline = time.monotonic() + 30.0
-                # A file the other process touches: poll it (it cannot set an asyncio.Event).
-                while not go.exists() and time.monotonic() < deadline:  # noqa: ASYNC110
-                    await asyncio.sleep(0.005)
-                for text in after:
-                    await response.write(sse(chunk(text)))
-                await response.write(sse(chunk(finish_reason="stop")))
-                await response.write(b"data: [DONE]\n\n")
-                await response.write_eof()
-            except (asyncio.CancelledError, ConnectionError):
-                self.disconnected[name] = time.monotonic()
-                server._client_went_away()
-                raise
-            return response
-
-        return Scripted(handle, f"gated stream {name}")
 
 
 def assert_ended(outcome: dict, state: str) -> None:
