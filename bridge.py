@@ -46,7 +46,11 @@ log = logging.getLogger(__name__)
 
 ACTIVE_INTERVAL = 0.05  # seconds between pumps while a job runs: smooth streaming
 IDLE_INTERVAL = 0.5  # seconds between pumps when idle: next to no cost
-SHUTDOWN_TIMEOUT = 3.0  # seconds unregister() waits for the worker thread
+# Seconds unregister() waits for the worker thread. Blender runs unregister() on its way out
+# (addon_utils.disable_all(), from the bpy module's atexit too), so this bounds how long
+# quitting takes with an answer streaming. A healthy worker stops in milliseconds; one that
+# does not is a daemon thread and dies with the process.
+SHUTDOWN_TIMEOUT = 0.5
 KEEP_FINISHED = 20  # finished jobs kept for the panel
 
 TERMINAL = ("done", "failed", "cancelled")
