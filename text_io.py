@@ -2,7 +2,7 @@
 
 Blender counts positions in a Text two ways. ``Text.cursor_set(line, character=N)`` takes N as
 a UTF-8 *byte* offset, while ``current_character``, ``select_end_character``, ``select_set``
-and ``region_as_string(range=...)`` count *characters* (measured in Blender 4.2, 4.5 and 5.0).
+and ``region_as_string(range=...)`` count *characters* (measured in Blender 4.2 to 5.3).
 Mixing them writes inside a multi-byte character, and a Text holding such broken UTF-8 raises
 ``UnicodeDecodeError`` from ``as_string()`` and ``TextLine.body``. Files Blender loads never
 hold broken bytes (it reads invalid bytes as Latin-1); a .blend saved with a broken Text does.
