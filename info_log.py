@@ -62,6 +62,6 @@ def _start_reporter() -> None:
     window = bpy.context.window or windows[0]
     try:
         with bpy.context.temp_override(window=window):
-            bpy.ops.screenwriter.show_reports("INVOKE_DEFAULT")
+            bpy.ops.screenwriter.show_reports()
     except (RuntimeError, TypeError):
         log.warning("Screenwriter: could not reach the Info log", exc_info=True)

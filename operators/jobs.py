@@ -77,13 +77,17 @@ class SCREENWRITER_OT_show_reports(bpy.types.Operator):
 
     _timer = None
 
-    def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        """Wait on the window for the next timer event (modal), then report in modal()."""
         wm = context.window_manager
         if context.window is None:
             return {"CANCELLED"}
         self._timer = wm.event_timer_add(0.0, window=context.window)
         wm.modal_handler_add(self)
         return {"RUNNING_MODAL"}
+
+    def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> set[str]:
+        return self.execute(context)
 
     def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         if event.type != "TIMER":
