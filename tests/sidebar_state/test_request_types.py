@@ -58,3 +58,19 @@ def test_a_type_can_bring_its_own_messages() -> None:
     assert rtype.build_messages(rtype, RequestInput(script="", cursor_line=42)) == [
         {"role": "user", "content": "g at line 42"}
     ]
+
+
+def test_the_blender_declarations_agree_with_the_screenplay_layers() -> None:
+    """``screenplay.KINDS`` (the domain: the command line uses it) and ``REQUEST_TYPES`` (the
+    buttons) name the same types with the same labels, outputs, prompts and modes. The button
+    declarations do not import ``screenplay`` (Blender start-up would pay for its analysis
+    module), so this test is what keeps the two from drifting."""
+    from litellm_screenwriter.screenplay import KINDS
+
+    assert list(KINDS) == list(REQUEST_TYPES)
+    for kind, domain in KINDS.items():
+        rtype = REQUEST_TYPES[kind]
+        assert rtype.label == domain.label, kind
+        assert rtype.output_text == domain.output_text, kind
+        assert rtype.needs_prompt == domain.needs_prompt, kind
+        assert rtype.append == domain.append, kind
