@@ -167,17 +167,18 @@ def _pump() -> float | None:
     global _panels_redrawn
     now = time.monotonic()
     worker = _worker
-    changed = False
+    changed = False  # a job started or ended, or the status changed: redraw the panels now
     if worker is not None:
         events = worker.poll()
         if events:
-            _deliver(events, now)
-            changed = True
+            changed = _deliver(events, now)
     from . import health
 
     if health.maybe_check(now):
         changed = True
     running = bool(job_state.active_jobs())
+    # Streamed text alone redraws only the Text Editors showing it; the panels' figures follow
+    # at PANEL_REFRESH.
     if changed or (running and now - _panels_redrawn >= PANEL_REFRESH):
         screen.redraw(set())
         _panels_redrawn = now
@@ -188,12 +189,15 @@ def _pump() -> float | None:
     return None
 
 
-def _deliver(events: list[Event], now: float) -> None:
+def _deliver(events: list[Event], now: float) -> bool:
+    """Write the texts, record what happened, run what ended jobs do; True when a job started
+    or ended (more than text arrived)."""
     from . import info_log, results
 
     pending: dict[str, list[str]] = {}
     touched: set[str] = set()
     ended: list[Job] = []
+    started = False
     for event in events:
         job = job_state.get(event.job_id)
         if job is None:
@@ -206,6 +210,7 @@ def _deliver(events: list[Event], now: float) -> None:
             _write(job, "".join(pending.pop(job.job_id)), touched)
         if event.type == "started":
             job_state.record_start(job)
+            started = True
         elif job_state.record_end(job, event, now):
             ended.append(job)
         if job.text_name:
@@ -217,6 +222,7 @@ def _deliver(events: list[Event], now: float) -> None:
         if job.state == "failed" and not job.automatic:
             info_log.report("ERROR", f"Screenwriter: {job.title} failed: {job.message}")
     screen.redraw(touched, panels=False)
+    return started or bool(ended)
 
 
 def _write(job: Job, chunk: str, touched: set[str]) -> None:

@@ -6,6 +6,8 @@ templates live here so they can be read, tested and changed in one place.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ANALYSIS_INSTRUCTION",
     "ASK_INSTRUCTION",
@@ -51,12 +53,16 @@ ASK_INSTRUCTION = "Answer the screenwriter's question about the screenplay."
 
 
 def build_messages(
-    instruction: str,
+    instruction: str | Any,
     script: str,
     prompt: str = "",
     history: list[dict] | None = None,
 ) -> list[dict]:
-    """System instructions with the current script, the conversation so far, then the ask."""
+    """System instructions with the current script, the conversation so far, then the ask.
+
+    ``instruction`` is the text, or a request type (its ``instruction``), as callers had it.
+    """
+    instruction = getattr(instruction, "instruction", instruction)
     if len(script) > MAX_SCRIPT_CHARS:
         script = "[…beginning omitted…]\n" + script[-MAX_SCRIPT_CHARS:]
     system = f"{SYSTEM_PROMPT}\n\nThe screenplay so far:\n<<<\n{script.strip() or '(empty)'}\n>>>"
@@ -68,3 +74,12 @@ def build_messages(
         *(history or []),
         {"role": "user", "content": user},
     ]
+
+
+def __getattr__(name: str) -> Any:
+    """``prompts.REQUEST_TYPES``, where it was before ``request_types.py`` declared them."""
+    if name == "REQUEST_TYPES":
+        from .request_types import REQUEST_TYPES
+
+        return REQUEST_TYPES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,7 +35,6 @@ def main() -> None:
     _package()
     from litellm_screenwriter import prompts as old
     from litellm_screenwriter import screenplay as sp
-    from litellm_screenwriter.request_types import REQUEST_TYPES
     from litellm_screenwriter.screenplay.samples import feature_screenplay
 
     scenes = 190
@@ -61,9 +60,7 @@ def main() -> None:
     build = {}
     for kind in ("dialogue", "description", "suggestions", "ask"):
         question = "Why does Maren stay?" if kind == "ask" else ""
-        before = sp.message_tokens(
-            old.build_messages(REQUEST_TYPES[kind].instruction, feature, question)
-        )
+        before = sp.message_tokens(old.build_messages(old.REQUEST_TYPES[kind], feature, question))
         times = []
         for _ in range(REPEATS):
             started = time.perf_counter()
@@ -71,7 +68,7 @@ def main() -> None:
             times.append(time.perf_counter() - started)
         tokens[kind] = {"before": before, "after": prompt.tokens, "budget": prompt.budget}
         build[kind] = _ms(times)
-    before = sp.message_tokens(old.build_messages(REQUEST_TYPES["analysis"].instruction, feature))
+    before = sp.message_tokens(old.build_messages(old.REQUEST_TYPES["analysis"], feature))
     for name, limits in (
         ("default context (32,768)", sp.ModelLimits()),
         ("128k context", sp.ModelLimits(128_000, 16_384, True, True)),
