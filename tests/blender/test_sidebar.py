@@ -343,6 +343,16 @@ def test_the_idle_timer_costs_nothing_measurable(report) -> None:
     assert cost["panel_us_per_call"] < 100
 
 
+def test_redraws_go_only_to_sidebars_that_show_the_panel(report) -> None:
+    redraw = report["redraw"]
+    assert redraw["none_drawn"] == 0
+    assert redraw["all_drawn"] == redraw["expected_all"]
+    assert len(redraw["all_drawn"]) == 3
+    assert len(redraw["sequencer_sidebar_hidden"]) == 2
+    assert redraw["viewport"] in redraw["sequencer_sidebar_hidden"]
+    assert redraw["viewport_gone"] == [redraw["text_editor"]]
+
+
 def test_conversations_per_request_type_survive_save_and_reload_without_the_key(report) -> None:
     saved = report["saved"]
     assert saved["same"] is True

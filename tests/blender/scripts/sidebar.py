@@ -296,6 +296,28 @@ def idle_cost(bridge, places: dict) -> dict:
     }
 
 
+def redraw_targets(places: dict) -> dict:
+    """Which sidebars the timer redraws: those our panel drew in, while they are shown."""
+    screen = package("screen")
+    screen.forget()
+    out = {"none_drawn": len(screen.panel_regions())}
+    for space, classes in panel_classes().items():
+        places[space][1].spaces.active.show_region_ui = True
+        draw(classes[0], places[space])
+    pointers = {s: p[2].as_pointer() for s, p in places.items()}
+    out["all_drawn"] = sorted(r.as_pointer() for r in screen.panel_regions())
+    out["expected_all"] = sorted(pointers.values())
+    places["SEQUENCE_EDITOR"][1].spaces.active.show_region_ui = False
+    out["sequencer_sidebar_hidden"] = sorted(r.as_pointer() for r in screen.panel_regions())
+    places["VIEW_3D"][1].type = "OUTLINER"  # the area is another editor now
+    out["viewport_gone"] = [r.as_pointer() for r in screen.panel_regions()]
+    out["text_editor"] = pointers["TEXT_EDITOR"]
+    out["viewport"] = pointers["VIEW_3D"]
+    places["VIEW_3D"][1].type = "VIEW_3D"
+    places["SEQUENCE_EDITOR"][1].spaces.active.show_region_ui = True
+    return out
+
+
 def saved_and_loaded(tmp: str) -> dict:
     """Conversations (one per request type) survive save and reload; the key never is saved."""
     before = {c.kind: (c.exchanges, c.data) for c in bpy.context.scene.screenwriter.conversations}
@@ -339,6 +361,7 @@ def main() -> dict:
     draw_everywhere(places)
     result["draw_writes_no_job_state"] = snapshot == [dict(vars(j)) for j in job_state.jobs()]
     result["idle_cost"] = idle_cost(bridge, places)
+    result["redraw"] = redraw_targets(places)
     result["saved"] = saved_and_loaded(os.environ["LSW_TMP"])
     result["log_errors"] = log.errors()
     result["log"] = log.records
