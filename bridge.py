@@ -1,33 +1,39 @@
-"""Main-thread delivery: worker events become Text edits, panel state and redraws.
+"""Main-thread delivery: worker events become Text edits, job state and redraws.
 
-``pump()`` is a persistent ``bpy.app.timers`` callback. Each call drains the worker without
-blocking, merges each job's deltas into one Text write, and returns the next interval: fast
-while jobs run, slow when idle. It holds Text *names* (and session ids to follow a rename),
-never references, so a deleted text, a renamed text or a newly loaded file cannot make it raise.
+``pump()`` is the ``bpy.app.timers`` callback. Each call drains the worker without blocking,
+merges each job's deltas into one Text write, records what happened in ``job_state`` (the one
+place panels read), hands each ended job to ``results.finish`` (what its request type declares
+it does), lets ``health`` send the status check when one is due, and redraws only what shows
+our panel or an output text. It holds Text *names* (and session ids to follow a rename), never
+references, so a deleted text, a renamed text or a newly loaded file cannot make it raise.
+
+The timer unregisters itself when idle (``pump()`` returns None) unless a Screenwriter panel is
+on screen, where it wakes once a minute for the status check; ``submit``, ``submit_query`` and
+every panel draw arm it again. So an idle Blender without our panel runs none of our code.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import bpy
 from bpy.app.handlers import persistent
 
-from . import text_io
-from .text_normalize import StreamNormalizer
+from . import job_state, screen, text_io
+from .job_state import Job, Origin
 
 if TYPE_CHECKING:
     from .worker import Event, Query, Request, Worker
 
 __all__ = [
     "ACTIVE_INTERVAL",
-    "IDLE_INTERVAL",
+    "PANEL_REFRESH",
     "Job",
+    "Origin",
     "active_jobs",
+    "arm",
     "cancel",
     "cancel_all",
     "jobs",
@@ -45,50 +51,17 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ACTIVE_INTERVAL = 0.05  # seconds between pumps while a job runs: smooth streaming
-IDLE_INTERVAL = 0.5  # seconds between pumps when idle: next to no cost
+PANEL_REFRESH = 0.25  # seconds between sidebar redraws while a job runs (its clock, its figures)
+MIN_IDLE_WAKE = 1.0  # the shortest idle sleep while a panel is on screen
 # Seconds unregister() waits for the worker thread. Blender runs unregister() on its way out
 # (addon_utils.disable_all(), from the bpy module's atexit too), so this bounds how long
 # quitting takes with an answer streaming. A healthy worker stops in milliseconds; one that
 # does not is a daemon thread and dies with the process.
 SHUTDOWN_TIMEOUT = 0.5
-KEEP_FINISHED = 20  # finished jobs kept for the panel
-
-TERMINAL = ("done", "failed", "cancelled")
-
-
-@dataclass
-class Job:
-    """What the panel shows of one request, and where its text goes."""
-
-    job_id: str
-    title: str
-    text_name: str
-    state: str = "queued"  # queued, running, done, failed, cancelled
-    message: str = ""
-    chars: int = 0
-    started: float = field(default_factory=time.monotonic)
-    finished: float | None = None
-    completion: Any = None
-    error: Any = None
-    text_uid: int | None = None
-    detached: bool = False  # its file was closed: events are dropped, the job is cancelled
-    on_done: Callable[[Job], None] | None = None
-    notes: list[str] = field(default_factory=list)  # what happened on the way; the end says it
-    result: Any = None  # what a utility Query found (it writes no text)
-    normalizer: StreamNormalizer = field(default_factory=StreamNormalizer, repr=False)
-
-    @property
-    def active(self) -> bool:
-        return self.state not in TERMINAL
-
-    @property
-    def elapsed(self) -> float:
-        return (self.finished or time.monotonic()) - self.started
-
 
 _worker: Worker | None = None
-_jobs: dict[str, Job] = {}
 _models: list[str] = []
+_panels_redrawn = 0.0
 
 
 # -- what operators and panels call -----------------------------------------------------------
@@ -101,7 +74,8 @@ def submit(
     text_name: str,
     header: str = "",
     append: bool = False,
-    on_done: Callable[[Job], None] | None = None,
+    origin: Origin | None = None,
+    typical_tokens: int = 400,
 ) -> Job:
     """Prepare the output text, hand the request to the worker, and start pumping fast.
 
@@ -113,56 +87,49 @@ def submit(
     if header:
         text_io.append(text, _separator(text_io.read_tail(text, 3)) + header)
     job_id = _worker_for_next_request().submit(request)
-    job = Job(job_id, title, text.name, text_uid=_uid(text), on_done=on_done)
-    _jobs[job_id] = job
-    _forget_old_jobs()
+    job = Job(
+        job_id,
+        title,
+        text.name,
+        kind=request.kind,
+        origin=origin,
+        first_byte_timeout=_first_byte_timeout(request.kind),
+        typical_tokens=typical_tokens,
+        text_uid=_uid(text),
+    )
+    job_state.add(job)
     _kick()
     return job
 
 
-def submit_query(query: Query, *, title: str, on_done: Callable[[Job], None] | None = None) -> Job:
-    """Hand a utility query (model list, connection check, detection) to the worker.
+def submit_query(query: Query, *, title: str, automatic: bool = False) -> Job:
+    """Hand a server query (model list, status check, detection) to the worker.
 
-    It writes no text; ``on_done`` runs on the main thread with ``job.result`` set.
+    It writes no text; what its result does is declared by its action (``results.py``).
+    ``automatic`` marks the timer's own status checks, which the panels do not list.
     """
     job_id = _worker_for_next_request().submit(query)
-    job = Job(job_id, title, "", on_done=on_done)
-    _jobs[job_id] = job
-    _forget_old_jobs()
+    job = job_state.add(Job(job_id, title, "", kind=query.action, automatic=automatic))
     _kick()
     return job
 
 
 def cancel(job_id: str) -> bool:
-    job = _jobs.get(job_id)
+    job = job_state.get(job_id)
     if job is None or not job.active or _worker is None:
         return False
-    job.message = "Cancelling…"
+    job_state.set_message(job, "Cancelling…")
     return _worker.cancel(job_id)
 
 
 def cancel_all() -> int:
-    count = 0
-    for job in list(_jobs.values()):
-        count += cancel(job.job_id)
-    return count
+    return sum(cancel(job.job_id) for job in job_state.active_jobs() if not job.automatic)
 
 
-def jobs() -> list[Job]:
-    return list(_jobs.values())
-
-
-def active_jobs() -> list[Job]:
-    return [j for j in _jobs.values() if j.active]
-
-
-def latest_job() -> Job | None:
-    return next(reversed(_jobs.values()), None)
-
-
-def server_job() -> Job | None:
-    """The latest utility query (connection check, model list, detection), for the panels."""
-    return next((j for j in reversed(_jobs.values()) if not j.text_name), None)
+jobs = job_state.jobs
+active_jobs = job_state.active_jobs
+latest_job = job_state.latest
+server_job = job_state.latest_query
 
 
 def known_models() -> list[str]:
@@ -174,40 +141,71 @@ def set_known_models(models: list[str]) -> None:
 
 
 def reconfigure() -> None:
-    """Hand the worker the preferences as they are now (``submit`` does it for every request)."""
+    """Preferences changed: the next jobs use the new URL, key and limits."""
     if _worker is not None:
         from .preferences import client_config
 
         _worker.reconfigure(client_config())
 
 
+def arm(first_interval: float = 0.0) -> None:
+    """Make sure the timer runs (a panel drew, or work was handed over)."""
+    if not bpy.app.timers.is_registered(pump):
+        bpy.app.timers.register(pump, first_interval=first_interval, persistent=True)
+
+
 # -- the timer --------------------------------------------------------------------------------
 
 
-def pump() -> float:
-    """Timer callback: deliver what the worker produced. Never raises into Blender."""
+def pump() -> float | None:
+    """Timer callback: deliver what the worker produced; the next interval, or None to stop.
+
+    Never raises into Blender (a raising timer is unregistered by it).
+    """
     try:
         return _pump()
-    except Exception:  # a raising timer is unregistered by Blender: log and keep going
+    except Exception:
         log.exception("Screenwriter: error while delivering results")
-        return IDLE_INTERVAL
+        return ACTIVE_INTERVAL if job_state.active_jobs() else None
 
 
-def _pump() -> float:
+def _pump() -> float | None:
+    global _panels_redrawn
+    now = time.monotonic()
     worker = _worker
-    if worker is None:
-        return IDLE_INTERVAL
-    events = worker.poll()
-    if events:
-        _deliver(events)
-    return ACTIVE_INTERVAL if any(j.active for j in _jobs.values()) else IDLE_INTERVAL
+    changed = False  # a job started or ended, or the status changed: redraw the panels now
+    if worker is not None:
+        events = worker.poll()
+        if events:
+            changed = _deliver(events, now)
+    from . import health
+
+    if health.maybe_check(now):
+        changed = True
+    running = bool(job_state.active_jobs())
+    # Streamed text alone redraws only the Text Editors showing it; the panels' figures follow
+    # at PANEL_REFRESH.
+    if changed or (running and now - _panels_redrawn >= PANEL_REFRESH):
+        screen.redraw({})
+        _panels_redrawn = now
+    if running:
+        return ACTIVE_INTERVAL
+    if screen.panel_regions():
+        return max(MIN_IDLE_WAKE, health.seconds_until_due(now))
+    return None
 
 
-def _deliver(events: list[Event]) -> None:
+def _deliver(events: list[Event], now: float) -> bool:
+    """Write the texts, record what happened, run what ended jobs do; True when a job started
+    or ended (more than text arrived)."""
+    from . import info_log, results
+
     pending: dict[str, list[str]] = {}
     touched: dict[str, int | None] = {}  # text name -> its line count before this delivery
+    ended: list[Job] = []
+    started = False
     for event in events:
-        job = _jobs.get(event.job_id)
+        job = job_state.get(event.job_id)
         if job is None:
             continue
         if event.type == "delta":
@@ -216,66 +214,25 @@ def _deliver(events: list[Event]) -> None:
             continue
         parts = pending.pop(job.job_id, None)
         chunk = job.normalizer.feed("".join(parts)) if parts else ""
-        if event.type in TERMINAL and not job.detached:
+        if event.type != "started" and not job.detached:
             chunk += job.normalizer.flush()  # what a delta's end held back (a half surrogate)
         _write(job, chunk, touched)
-        _apply(job, event)
-        touched.setdefault(job.text_name, None)
+        if event.type == "started":
+            job_state.record_start(job)
+            started = True
+        elif job_state.record_end(job, event, now):
+            ended.append(job)
+        if job.text_name:
+            touched.setdefault(job.text_name, None)
     for job_id, parts in pending.items():
-        job = _jobs[job_id]
+        job = job_state.get(job_id)
         _write(job, job.normalizer.feed("".join(parts)), touched)
-        if job.state == "queued":
-            job.state = "running"
-    _redraw(touched)
-
-
-def _apply(job: Job, event: Event) -> None:
-    if event.type == "started":
-        if job.state == "queued":
-            job.state = "running"
-        return
-    if not job.active:
-        return
-    job.finished = time.monotonic()
-    if job.detached:  # its file is gone, and its text with it: whatever the worker says
-        job.state = "cancelled"
-        return
-    job.state = event.type
-    kept = f"{job.chars} characters kept." if job.chars else ""
-    if event.type == "done":
-        job.completion = event.completion
-        job.result = event.result
-        job.message = _with_notes(job, _done_message(job))
-        if job.on_done is not None:
-            try:
-                job.on_done(job)
-            except Exception as exc:  # a rendering problem must not lose the streamed text
-                log.exception("Screenwriter: post-processing failed")
-                job.message = f"{job.message} (post-processing failed: {exc})"
-    elif event.type == "failed":
-        job.error = event.error
-        job.message = _with_notes(job, str(event.error), kept and f"The {kept}")
-    else:
-        job.message = _with_notes(job, "Cancelled.", kept)
-
-
-def _with_notes(job: Job, *parts: str) -> str:
-    """The final message: what happened, then what happened on the way (a recreated text)."""
-    return " ".join(p for p in (*parts, *job.notes) if p)
-
-
-def _done_message(job: Job) -> str:
-    completion = job.completion
-    usage = getattr(completion, "usage", None)
-    parts = [f"Done in {job.elapsed:.1f} s"]
-    if usage is not None:
-        parts.append(f"{usage.total_tokens} tokens")
-    cost = getattr(completion, "cost", None)
-    if cost:
-        parts.append(f"${cost:.4f}")
-    if getattr(completion, "cached", False):
-        parts.append("from cache")
-    return ", ".join(parts) + "."
+    for job in ended:
+        results.finish(job)
+        if job.state == "failed" and not job.automatic:
+            info_log.report("ERROR", f"Screenwriter: {job.title} failed: {job.message}")
+    screen.redraw(touched, panels=False)
+    return started or bool(ended)
 
 
 def _write(job: Job, chunk: str, touched: dict[str, int | None]) -> None:
@@ -285,7 +242,7 @@ def _write(job: Job, chunk: str, touched: dict[str, int | None]) -> None:
     text = _find_text(job)
     lines_before = len(text.lines)
     written = _append(text, chunk)
-    job.chars += len(written)
+    job_state.record_text(job, len(written), time.monotonic())
     if touched.get(job.text_name) is None:
         touched[job.text_name] = lines_before
 
@@ -325,40 +282,6 @@ def _uid(text: bpy.types.Text) -> int | None:
     return getattr(text, "session_uid", None)
 
 
-def _redraw(touched: dict[str, int | None]) -> None:
-    """Redraw text editors; one that showed the end of a text just written follows it.
-
-    ``touched`` maps a text's name to its line count before the write (None: not written).
-    An editor scrolled up to read earlier lines stays where it is.
-    """
-    wm = bpy.context.window_manager
-    if wm is None:
-        return
-    for window in wm.windows:
-        screen = window.screen
-        if screen is None:
-            continue
-        for area in screen.areas:
-            if area.type != "TEXT_EDITOR":
-                continue
-            space = area.spaces.active
-            text = getattr(space, "text", None)
-            if text is not None and text.name in touched:
-                visible = max(space.visible_lines, 1)
-                lines_before = touched[text.name]
-                if lines_before is not None and space.top + visible >= lines_before:
-                    space.top = max(0, len(text.lines) - visible)
-                area.tag_redraw()
-            elif space.show_region_ui:  # the sidebar shows our panel's job state
-                area.tag_redraw()
-
-
-def _forget_old_jobs() -> None:
-    finished = [j for j in _jobs.values() if not j.active]
-    for job in finished[:-KEEP_FINISHED]:
-        del _jobs[job.job_id]
-
-
 # -- worker lifecycle -------------------------------------------------------------------------
 
 
@@ -390,8 +313,15 @@ def _current_model() -> str:
     return get_preferences().model
 
 
+def _first_byte_timeout(kind: str) -> float | None:
+    """Seconds the server has for the first token of a ``kind`` request (the progress ring)."""
+    from .preferences import client_config
+
+    return client_config().timeout_for(kind).first_byte
+
+
 def _kick() -> None:
-    """Pump soon: the idle interval would delay the first tokens by up to half a second."""
+    """Pump soon: a sleeping timer would delay the first tokens."""
     if bpy.app.timers.is_registered(pump):
         bpy.app.timers.unregister(pump)
     bpy.app.timers.register(pump, first_interval=0.01, persistent=True)
@@ -403,17 +333,19 @@ def _on_load_pre(*_args: Any) -> None:
 
     Utility queries (no text) do not depend on the file and carry on.
     """
-    for job in _jobs.values():
-        if job.active and job.text_name:
+    for job in job_state.active_jobs():
+        if job.text_name:
             job.detached = True
-            job.message = "Cancelled: another file was opened while the answer streamed."
+            job_state.set_message(
+                job, "Cancelled: another file was opened while the answer streamed."
+            )
             if _worker is not None:
                 _worker.cancel(job.job_id)
 
 
 @persistent
 def _on_load_post(*_args: Any) -> None:
-    _redraw({})
+    screen.redraw({})
 
 
 _HANDLERS = ((bpy.app.handlers.load_pre, _on_load_pre), (bpy.app.handlers.load_post, _on_load_post))
@@ -423,8 +355,7 @@ def register() -> None:
     for handlers, fn in _HANDLERS:
         if fn not in handlers:
             handlers.append(fn)
-    if not bpy.app.timers.is_registered(pump):
-        bpy.app.timers.register(pump, first_interval=IDLE_INTERVAL, persistent=True)
+    arm(first_interval=MIN_IDLE_WAKE)
 
 
 def unregister() -> None:
@@ -438,4 +369,9 @@ def unregister() -> None:
     if worker is not None:
         worker.cancel_all()
         worker.shutdown(timeout=SHUTDOWN_TIMEOUT)
-    _jobs.clear()
+    job_state.clear()
+    screen.forget()
+    from . import health, info_log
+
+    health.reset()
+    info_log.reset()

@@ -85,7 +85,7 @@ def main(url: str) -> dict:
     interval = bridge.ACTIVE_INTERVAL
     while job.active and time.monotonic() < deadline:
         began = time.perf_counter()
-        interval = bridge.pump()
+        interval = bridge.pump() or 0.0  # None once idle: the timer would stop
         pump_ms.append((time.perf_counter() - began) * 1000)
         now = time.time_ns()
         body = bpy.data.texts[text_name].as_string()

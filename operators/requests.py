@@ -1,27 +1,23 @@
-"""The five request buttons: read the screenplay, build the request, hand it to the bridge.
+"""The request buttons, made from the request-type declarations (``request_types.py``).
 
-Each operator returns at once; the answer streams into its own Text datablock (named
-"Screenwriter …") while Blender stays responsive. Bad input is refused with a message that says
-what to do, before anything is sent.
+Each operator greys itself out with the reason (``poll()`` with ``poll_message_set``) when it
+cannot work: no screenplay, no model, online access off for a server elsewhere, or an answer
+still streaming into its output. ``execute()`` checks the same again, and what ``poll()`` cannot
+see (the ``source`` and ``prompt`` properties a script passes), because scripts call operators
+directly. It returns at once; the answer streams into the type's own Text datablock.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-
 import bpy
 from bpy.props import BoolProperty, StringProperty
 
-from .. import bridge, text_io
+from .. import bridge, job_state, screen, text_io
 from ..preferences import get_preferences
-from ..prompts import REQUEST_TYPES, RequestType, build_messages
-from ..properties import scene_settings
-from ..text_normalize import normalize
+from ..properties import conversation_data, scene_settings
+from ..request_types import REQUEST_TYPES, RequestInput, RequestType
 
-__all__ = ["classes"]
-
-log = logging.getLogger(__name__)
+__all__ = ["classes", "find_source_text", "refusal"]
 
 
 def find_source_text(context: bpy.types.Context, name: str) -> bpy.types.Text | None:
@@ -36,6 +32,162 @@ def find_source_text(context: bpy.types.Context, name: str) -> bpy.types.Text | 
     if settings.source:
         return bpy.data.texts.get(settings.source)
     return None
+
+
+def _from_a_panel(context: bpy.types.Context) -> bool:
+    """The call comes from an editor our panel lives in (a button), not from a script."""
+    area = context.area
+    return area is not None and area.type in screen.PANEL_SPACES
+
+
+def refusal(
+    rtype: RequestType, context: bpy.types.Context, source: str = "", prompt: str = ""
+) -> str | None:
+    """Why a ``rtype`` request cannot be sent now (None when it can): the sentence both the
+    greyed-out button's tooltip and the operator's refusal say."""
+    from ..online import online_access_problem, server_url
+
+    if context.scene is None:
+        return "No scene to keep the conversation in."
+    if find_source_text(context, source) is None:
+        if source:
+            return (
+                f"No text named '{source}': open your screenplay in the Text Editor, or pick "
+                "it in the Screenwriter panel."
+            )
+        return (
+            "No screenplay found: open your screenplay in the Text Editor, or pick it in the "
+            "Screenwriter panel."
+        )
+    if rtype.needs_prompt and not (prompt or scene_settings(context).prompt).strip():
+        return "Type your question in the Prompt field first."
+    if not get_preferences(context).model.strip():
+        return "No model: pick one in the Screenwriter preferences (Refresh Models lists them)."
+    problem = online_access_problem(server_url())
+    if problem:
+        return problem
+    if job_state.busy_output(rtype.output_text) is not None:
+        return (
+            f"An answer is still streaming into '{rtype.output_text}': wait for it, or cancel "
+            "it first."
+        )
+    return None
+
+
+class _RequestOperator(bpy.types.Operator):
+    bl_options = {"REGISTER"}
+    request_kind = "ask"
+
+    source: StringProperty(
+        name="Screenplay",
+        description="Name of the Text datablock holding the screenplay (empty: the active one)",
+        options={"SKIP_SAVE"},
+    )
+    prompt: StringProperty(
+        name="Prompt", description="Extra instructions or the question", options={"SKIP_SAVE"}
+    )
+    new_conversation: BoolProperty(
+        name="New Conversation",
+        description="Start a fresh conversation instead of continuing the current one",
+        options={"SKIP_SAVE"},
+    )
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        rtype = REQUEST_TYPES[cls.request_kind]
+        if not _from_a_panel(context):
+            # A script: the screenplay and the prompt may come as properties poll() cannot
+            # see, so only what does not depend on them is judged here.
+            problem = _context_free_refusal(rtype, context)
+        else:
+            problem = refusal(rtype, context)
+        if problem:
+            cls.poll_message_set(problem)
+            return False
+        return True
+
+    @classmethod
+    def description(cls, _context: bpy.types.Context, _props: object) -> str:
+        return REQUEST_TYPES[cls.request_kind].description
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        from ..worker import Request
+
+        rtype = REQUEST_TYPES[self.request_kind]
+        problem = refusal(rtype, context, self.source, self.prompt)
+        if problem:
+            self.report({"ERROR"}, problem)
+            return {"CANCELLED"}
+        settings = scene_settings(context)
+        prefs = get_preferences(context)
+        source = find_source_text(context, self.source)
+        prompt = (self.prompt or (settings.prompt if rtype.needs_prompt else "")).strip()
+        model = prefs.model.strip()
+
+        from ..results import load_conversation
+
+        fresh = self.new_conversation or not settings.continue_conversation
+        conversation = load_conversation("" if fresh else conversation_data(settings, rtype.kind))
+        # This type's turns so far, trimmed oldest-first to the conversation's own budget
+        # (8,000 estimated tokens). The screenplay is capped on its own and put in front, so a
+        # long script never crowds out the last exchange.
+        history = [m for m in conversation.messages_for_request() if m["role"] != "system"]
+        messages = rtype.build_messages(
+            rtype,
+            RequestInput(
+                script=text_io.read(source),
+                prompt=prompt,
+                history=tuple(history),
+                cursor_line=source.current_line_index + 1,
+                selection=_selection(source),
+                source_name=source.name,
+            ),
+        )
+        request = Request(
+            model, messages, stream=True, params=rtype.params(prefs.temperature), kind=rtype.kind
+        )
+        bridge.submit(
+            request,
+            title=rtype.label,
+            text_name=rtype.output_text,
+            header=f"## {prompt}\n\n" if rtype.append else "",
+            append=rtype.append,
+            origin=job_state.Origin(context.scene.name, messages[-1]["content"], fresh),
+            typical_tokens=rtype.typical_tokens,
+        )
+        show_text(context, rtype.output_text, source.name)
+        self.report({"INFO"}, f"{rtype.label}: asking {model}…")
+        return {"FINISHED"}
+
+
+def _context_free_refusal(rtype: RequestType, context: bpy.types.Context) -> str | None:
+    """The refusals that hold whatever properties a script passes."""
+    from ..online import online_access_problem, server_url
+
+    if not get_preferences(context).model.strip():
+        return "No model: pick one in the Screenwriter preferences (Refresh Models lists them)."
+    problem = online_access_problem(server_url())
+    if problem:
+        return problem
+    if job_state.busy_output(rtype.output_text) is not None:
+        return (
+            f"An answer is still streaming into '{rtype.output_text}': wait for it, or cancel "
+            "it first."
+        )
+    return None
+
+
+def _selection(text: bpy.types.Text) -> tuple[int, int] | None:
+    """The 1-based first and last lines of the text's selection (None without one)."""
+    ends = sorted(
+        [
+            (text.current_line_index, text.current_character),
+            (text.select_end_line_index, text.select_end_character),
+        ]
+    )
+    if ends[0] == ends[1]:
+        return None
+    return ends[0][0] + 1, ends[1][0] + 1
 
 
 def show_text(context: bpy.types.Context, text_name: str, source_name: str) -> None:
@@ -58,144 +210,12 @@ def show_text(context: bpy.types.Context, text_name: str, source_name: str) -> N
         target.spaces.active.text = bpy.data.texts[text_name]
 
 
-class _RequestOperator(bpy.types.Operator):
-    bl_options = {"REGISTER"}
-    request_kind = "ask"
-
-    source: StringProperty(
-        name="Screenplay",
-        description="Name of the Text datablock holding the screenplay (empty: the active one)",
-        options={"SKIP_SAVE"},
-    )
-    prompt: StringProperty(
-        name="Prompt", description="Extra instructions or the question", options={"SKIP_SAVE"}
-    )
-    new_conversation: BoolProperty(
-        name="New Conversation",
-        description="Start a fresh conversation instead of continuing the current one",
-        options={"SKIP_SAVE"},
-    )
-
-    @classmethod
-    def description(cls, _context: bpy.types.Context, _props: object) -> str:
-        return REQUEST_TYPES[cls.request_kind].instruction
-
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        from ..worker import Request
-
-        rtype = REQUEST_TYPES[self.request_kind]
-        settings = scene_settings(context)
-        prefs = get_preferences(context)
-        source = find_source_text(context, self.source)
-        if source is None:
-            where = f"No text named '{self.source}'" if self.source else "No screenplay found"
-            self.report(
-                {"ERROR"},
-                f"{where}: open your screenplay in the Text Editor, or pick it in the "
-                "Screenwriter panel.",
-            )
-            return {"CANCELLED"}
-        prompt = (self.prompt or (settings.prompt if rtype.needs_prompt else "")).strip()
-        if rtype.needs_prompt and not prompt:
-            self.report({"ERROR"}, "Type your question in the Prompt field first.")
-            return {"CANCELLED"}
-        model = prefs.model.strip()
-        if not model:
-            self.report({"ERROR"}, "Pick a model in the Screenwriter preferences first.")
-            return {"CANCELLED"}
-        from .server import online_access_problem
-
-        problem = online_access_problem(prefs.base_url.strip())
-        if problem:
-            self.report({"ERROR"}, problem)
-            return {"CANCELLED"}
-
-        busy = [j for j in bridge.active_jobs() if j.text_name == rtype.output_text]
-        if busy:
-            self.report(
-                {"ERROR"},
-                f"An answer is still streaming into '{rtype.output_text}': wait for it, or "
-                "cancel it first.",
-            )
-            return {"CANCELLED"}
-
-        from ..client import Conversation
-
-        fresh = self.new_conversation or not settings.continue_conversation
-        conversation = Conversation() if fresh else _load_conversation(settings.conversation)
-        # The turns so far, trimmed oldest-first to the conversation's own budget (8,000
-        # estimated tokens). The screenplay is capped on its own (prompts.MAX_SCRIPT_CHARS) and
-        # build_messages puts it in front, so a long script never crowds out the last exchange.
-        history = [m for m in conversation.messages_for_request() if m["role"] != "system"]
-        messages = build_messages(rtype, text_io.read(source), prompt, history)
-        request = Request(
-            model, messages, stream=True, params={"temperature": prefs.temperature}, kind=rtype.kind
-        )
-        question = messages[-1]["content"]
-        scene_name = context.scene.name
-        header = f"## {prompt}\n\n" if rtype.append else ""
-
-        def on_done(job: bridge.Job) -> None:
-            scene = bpy.data.scenes.get(scene_name)
-            # As the Text holds it: a StringProperty cannot take a lone surrogate, and the
-            # conversation should say what the writer read.
-            answer = normalize(job.completion.text) if job.completion is not None else ""
-            if scene is not None:
-                # Read the stored conversation again: another answer may have ended meanwhile.
-                stored = (
-                    Conversation() if fresh else _load_conversation(scene.screenwriter.conversation)
-                )
-                stored.add_exchange(question, answer)
-                scene.screenwriter.conversation = stored.to_json()
-            if rtype.kind == "analysis":
-                from ..analysis import render_analysis
-
-                text = bpy.data.texts.get(job.text_name)
-                if text is not None:
-                    try:
-                        rendered = render_analysis(answer)
-                    except ValueError as exc:  # the model drifted from the format: say so
-                        job.message = f"{job.message} {exc}"
-                        return
-                    text_io.replace(text, rendered)
-
-        bridge.submit(
-            request,
-            title=rtype.label,
-            text_name=rtype.output_text,
-            header=header,
-            append=rtype.append,
-            on_done=on_done,
-        )
-        show_text(context, rtype.output_text, source.name)
-        self.report({"INFO"}, f"{rtype.label}: asking {model}…")
-        return {"FINISHED"}
-
-
-def _load_conversation(data: str):  # -> client.Conversation (imported lazily)
-    from ..client import Conversation
-
-    if data:
-        try:
-            return Conversation.from_json(data)
-        except (ValueError, json.JSONDecodeError):
-            log.warning("Screenwriter: the stored conversation was unreadable; starting anew")
-    return Conversation()
-
-
-def _make(kind: str, idname: str) -> type:
-    rtype: RequestType = REQUEST_TYPES[kind]
+def _make(rtype: RequestType) -> type:
     return type(
-        f"SCREENWRITER_OT_{idname}",
+        f"SCREENWRITER_OT_{rtype.operator}",
         (_RequestOperator,),
-        {"bl_idname": f"screenwriter.{idname}", "bl_label": rtype.label, "request_kind": kind},
+        {"bl_idname": rtype.idname, "bl_label": rtype.label, "request_kind": rtype.kind},
     )
 
 
-classes = (
-    _make("analysis", "analyze_script"),
-    _make("dialogue", "generate_dialogue"),
-    _make("description", "describe_scene"),
-    _make("suggestions", "suggest_ideas"),
-    _make("ask", "ask"),
-)
+classes = tuple(_make(rtype) for rtype in REQUEST_TYPES.values())

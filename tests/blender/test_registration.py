@@ -89,17 +89,20 @@ def test_preferences_are_keyed_by_the_installed_package_name(report: dict) -> No
     assert prefs["api_key_subtype"] == "PASSWORD"
 
 
-def test_the_text_editor_sidebar_panel_is_registered(report: dict) -> None:
+@pytest.mark.parametrize("space", ["TEXT_EDITOR", "VIEW_3D", "SEQUENCE_EDITOR"])
+def test_the_sidebar_panel_is_registered_in_each_editor(report: dict, space: str) -> None:
     panels = report["registered"]["panels"]
     top = [
         name
         for name, panel in panels.items()
-        if panel["space"] == "TEXT_EDITOR"
+        if panel["space"] == space
         and panel["region"] == "UI"
         and panel["category"] == "Screenwriter"
         and not panel["parent"]
     ]
-    assert top, panels
+    assert len(top) == 1, panels
+    subpanels = [n for n, p in panels.items() if p["space"] == space and p["parent"] in top]
+    assert len(subpanels) == 2, panels
     # Sub-panels hang under a registered panel of the same tab.
     for name, panel in panels.items():
         if panel["parent"]:

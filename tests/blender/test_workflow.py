@@ -204,7 +204,7 @@ def test_each_request_type_writes_its_own_text(
 
 
 def test_the_request_types_send_their_own_instructions(requests_run: Run) -> None:
-    from litellm_screenwriter.prompts import REQUEST_TYPES
+    from litellm_screenwriter.request_types import REQUEST_TYPES
 
     chats = requests_run.server.chat_requests
     kinds = ["analysis", "analysis", "dialogue", "description", "suggestions"]
@@ -215,14 +215,15 @@ def test_the_request_types_send_their_own_instructions(requests_run: Run) -> Non
     assert requests_run.report["script"] in chats[2].json["messages"][0]["content"]
 
 
-def test_pump_is_fast_while_a_job_runs_and_slow_when_idle(requests_run: Run) -> None:
+def test_pump_is_fast_while_a_job_runs_and_stops_when_idle(requests_run: Run) -> None:
     intervals = requests_run.report["intervals"]
     assert intervals["active_constant"] == pytest.approx(0.05)
-    assert intervals["idle_constant"] == pytest.approx(0.5)
-    assert intervals["idle"] == intervals["idle_constant"]
+    # Idle with no Screenwriter panel on screen: the timer stops itself (None), a submit
+    # arms it again.
+    assert intervals["idle"] is None
     burst = requests_run.report["burst"]
     assert burst["interval_mid_stream"] == intervals["active_constant"]
-    assert burst["interval_after"] == intervals["idle_constant"]
+    assert burst["interval_after"] is None
     assert requests_run.report["timer_registered"] is True
 
 
@@ -247,7 +248,7 @@ def test_a_request_into_a_text_still_streaming_is_refused(requests_run: Run) -> 
 
 
 def test_requests_of_different_types_stream_at_once(requests_run: Run) -> None:
-    from litellm_screenwriter.prompts import REQUEST_TYPES
+    from litellm_screenwriter.request_types import REQUEST_TYPES
 
     at_once = requests_run.report["at_once"]
     names = ["Screenwriter Dialogue", "Screenwriter Scene", "Screenwriter Ideas"]
@@ -256,12 +257,33 @@ def test_requests_of_different_types_stream_at_once(requests_run: Run) -> None:
         assert_ended(end, "done")
         assert end["text_name"] == name
         assert end["text"].startswith(f"Echo: {REQUEST_TYPES[kind].instruction}"), end["text"]
-    # Each answer ending adds its exchange: none overwrites another's.
+    # Each answer ending adds its exchange to its own type's conversation, and nowhere else.
     added = at_once["added"]
-    assert [m["role"] for m in added] == ["user", "assistant"] * 3
-    answers = sorted(m["content"] for m in added if m["role"] == "assistant")
-    assert answers == sorted(end["text"] for end in at_once["ends"])
-    assert at_once["turns_before"] == 2 * 8
+    for end, kind in zip(at_once["ends"], kinds, strict=True):
+        assert [m["role"] for m in added[kind]] == ["user", "assistant"], kind
+        assert added[kind][1]["content"] == end["text"], kind
+    assert added["analysis"] == added["ask"] == []
+    # Before: two analyses, two dialogues (one of them the burst), one description, one idea
+    # list, two questions; the stored exchange counts follow.
+    assert at_once["turns_before"] == {
+        "analysis": 4, "dialogue": 4, "description": 2, "suggestions": 2, "ask": 4
+    }  # fmt: skip
+    assert at_once["exchanges"] == {
+        "analysis": 2, "dialogue": 3, "description": 2, "suggestions": 2, "ask": 2
+    }  # fmt: skip
+
+
+def test_a_dialogue_request_never_carries_the_analysis(requests_run: Run) -> None:
+    """Conversations are per request type: the analysis JSON stays out of other requests."""
+    chats = requests_run.server.chat_requests
+    first_dialogue = chats[4].json["messages"]
+    assert [m["role"] for m in first_dialogue] == ["system", "user"]
+    later = [c.json["messages"] for c in chats[5:]]
+    for messages in later:
+        assert not any('"logline"' in m["content"] for m in messages if m["role"] != "system")
+    # The second analysis did continue the analysis conversation.
+    second_analysis = chats[3].json["messages"]
+    assert [m["role"] for m in second_analysis] == ["system", "user", "assistant", "user"]
 
 
 def test_a_missing_source_text_is_refused_with_a_clear_report(requests_run: Run) -> None:
@@ -425,8 +447,8 @@ def test_a_new_file_mid_stream_cancels_the_job_and_says_why(interrupts_run: Run)
 def test_after_a_new_file_the_pump_and_new_requests_work(interrupts_run: Run) -> None:
     homefile = interrupts_run.report["homefile"]
     # The first pump after loading may already deliver the cancellation (then it idles).
-    assert homefile["intervals"][0] in (0.05, 0.5)
-    assert homefile["intervals"][1] == 0.5
+    assert homefile["intervals"][0] in (0.05, None)
+    assert homefile["intervals"][1] is None
     assert homefile["kept"] == {"base_url": True, "timer": True, "threads": 1}
     after = homefile["after"]
     assert after["state"] == "done", after
@@ -442,7 +464,7 @@ def test_an_answer_not_yet_delivered_when_a_new_file_loads_ends_cancelled(
     assert end["state"] == "cancelled", end
     assert "another file was opened" in end["message"], end["message"]
     assert end["text"] is None  # its text is not recreated in the new file
-    assert late["interval"] == 0.5
+    assert late["interval"] is None
 
 
 def test_disable_mid_stream_is_bounded_and_leaves_nothing(interrupts_run: Run) -> None:

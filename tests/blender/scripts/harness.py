@@ -118,10 +118,10 @@ def pump_until(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
     bridge = package("bridge")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        interval = bridge.pump()
+        interval = bridge.pump()  # None: the timer would stop (idle, no panel on screen)
         if predicate():
             return True
-        time.sleep(min(interval, 0.05))
+        time.sleep(min(interval or 0.05, 0.05))
     return predicate()
 
 

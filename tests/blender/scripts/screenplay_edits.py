@@ -46,7 +46,12 @@ def edits_in_flight() -> dict:
     steps["deleted"] = sorted(t.name for t in bpy.data.texts)
     open_gate("edits")
     end = finish(job)
-    return {"reached_gate": reached, "steps": steps, "end": end, "conversation": conversation()}
+    return {
+        "reached_gate": reached,
+        "steps": steps,
+        "end": end,
+        "conversation": conversation("description"),
+    }
 
 
 def main() -> dict:

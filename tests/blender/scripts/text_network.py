@@ -99,7 +99,7 @@ def main() -> dict:
     result["samples"] = samples_streamed()
     result["asks"] = asks_appended()
     result["wire"] = request("describe_scene", source="Script")
-    result["wire_conversation"] = conversation()
+    result["wire_conversation"] = conversation("description")
     result["broken"] = broken_texts()
     result["log_errors"] = log.errors()
     return result

@@ -86,20 +86,24 @@ def burst(bridge) -> dict:
     }
 
 
+KINDS = ("analysis", "dialogue", "description", "suggestions", "ask")
+
+
 def at_once(bridge) -> dict:
     """Three request types streaming at once; a second request into a busy text is refused."""
-    before = conversation()
+    before = {k: conversation(k) for k in KINDS}
     first = call("generate_dialogue", source="Script")
     again = call("generate_dialogue", source="Script")  # its text is still being written
     others = [call("describe_scene", source="Script"), call("suggest_ideas", source="Script")]
     jobs = [first["job"], *(c["job"] for c in others)]
     ended = pump_until(lambda: not any(j.active for j in jobs), timeout=20.0)
-    after = conversation()
+    after = {k: conversation(k) for k in KINDS}
     return {
         "again": again,
         "ends": [summary(j, ended) for j in jobs],
-        "turns_before": len(before),
-        "added": after[len(before) :],
+        "turns_before": {k: len(v) for k, v in before.items()},
+        "added": {k: after[k][len(before[k]) :] for k in KINDS},
+        "exchanges": {c.kind: c.exchanges for c in bpy.context.scene.screenwriter.conversations},
     }
 
 
@@ -126,7 +130,6 @@ def main() -> dict:
     result["intervals"] = {
         "idle": bridge.pump(),
         "active_constant": bridge.ACTIVE_INTERVAL,
-        "idle_constant": bridge.IDLE_INTERVAL,
     }
     result["asks"] = asks(bridge)
     result["analyses"] = analyses()

@@ -128,9 +128,9 @@ def request(operator: str, timeout: float = 20.0, **props) -> dict:
     return {**called, **finish(job, timeout)}
 
 
-def conversation() -> list[dict]:
-    """The scene's conversation as stored in the .blend data (the messages, oldest first)."""
+def conversation(kind: str = "ask") -> list[dict]:
+    """A request type's conversation as stored on the scene (the messages, oldest first)."""
     import json
 
-    data = bpy.context.scene.screenwriter.conversation
-    return json.loads(data)["messages"] if data else []
+    entry = next((c for c in bpy.context.scene.screenwriter.conversations if c.kind == kind), None)
+    return json.loads(entry.data)["messages"] if entry is not None and entry.data else []

@@ -1,0 +1,165 @@
+"""What a finished job does, by the names its declaration gives (``RequestType.on_done``).
+
+The bridge calls ``finish(job)`` once a job has ended; the request type (or the server query's
+action) says which of the actions below run. Each returns a sentence for the job's message, or
+"" when all went as expected. Nothing here is a closure: all it needs is in the job (its
+``Origin``: scene, question, fresh start).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+
+import bpy
+
+from . import job_state, status, text_io
+from .job_state import Job
+from .request_types import REQUEST_TYPES
+
+__all__ = ["QUERY_ACTIONS", "REQUEST_ACTIONS", "finish", "load_conversation"]
+
+log = logging.getLogger(__name__)
+
+
+def load_conversation(data: str):  # -> client.Conversation (imported lazily)
+    from .client import Conversation
+
+    if data:
+        try:
+            return Conversation.from_json(data)
+        except (ValueError, json.JSONDecodeError):
+            log.warning("Screenwriter: a stored conversation was unreadable; starting anew")
+    return Conversation()
+
+
+# -- what a finished answer does --------------------------------------------------------------
+
+
+def remember(job: Job) -> str:
+    """Add the question and the answer to the request type's own conversation on the scene."""
+    from .client import Conversation
+    from .properties import conversation_data, store_conversation
+
+    origin = job.origin
+    scene = bpy.data.scenes.get(origin.scene_name) if origin is not None else None
+    if scene is None:
+        return ""
+    settings = scene.screenwriter
+    # Read the stored conversation again: another answer of this type may have ended meanwhile.
+    stored = (
+        Conversation() if origin.fresh else load_conversation(conversation_data(settings, job.kind))
+    )
+    # As the Text holds it: a StringProperty cannot take a lone surrogate, and the conversation
+    # should say what the writer read.
+    from .text_normalize import normalize
+
+    stored.add_exchange(origin.question, normalize(job.completion.text) if job.completion else "")
+    store_conversation(settings, job.kind, stored.to_json(), len(stored) // 2)
+    return ""
+
+
+def render_analysis(job: Job) -> str:
+    """Replace the JSON answer with its readable breakdown; a drifted answer stays as it came."""
+    from .analysis import render_analysis as render
+
+    text = bpy.data.texts.get(job.text_name)
+    if text is None or job.completion is None:
+        return ""
+    try:
+        rendered = render(job.completion.text)
+    except ValueError as exc:  # the model drifted from the format: say so, keep the raw text
+        return str(exc)
+    text_io.replace(text, rendered)
+    return ""
+
+
+REQUEST_ACTIONS: dict[str, Callable[[Job], str]] = {
+    "remember": remember,
+    "render_analysis": render_analysis,
+}
+
+
+# -- what a finished server query does --------------------------------------------------------
+
+
+def _models_known(models: list[str]) -> None:
+    from . import bridge
+
+    bridge.set_known_models(models)
+
+
+def checked(job: Job) -> str:
+    check = job.result
+    _models_known(list(check.models))
+    status.record_check(check, time.monotonic())
+    ready = "" if check.ready is not False else " but reports it is not ready"
+    job_state.set_message(
+        job,
+        f"Connected to {check.url}{ready} in {check.latency_ms:.0f} ms; the key is "
+        f"accepted and {len(check.models)} models are available.",
+    )
+    return ""
+
+
+def models_listed(job: Job) -> str:
+    from .preferences import get_preferences
+
+    models = list(job.result)
+    _models_known(models)
+    model = get_preferences().model
+    if not models:
+        message = "The server offers no model to this key."
+    elif model in models:
+        message = f"{len(models)} models; {model} is one of them."
+    else:
+        message = f"{len(models)} models, but not {model!r}: pick one in the preferences (Model)."
+    job_state.set_message(job, message)
+    return ""
+
+
+def detected(job: Job) -> str:
+    from .preferences import get_preferences
+
+    found = job.result
+    preferences = get_preferences()
+    if preferences.base_url.rstrip("/") != found.url:
+        preferences.base_url = found.url
+    job_state.set_message(
+        job, f"Found a LiteLLM server at {found.url} ({found.latency_ms:.0f} ms)."
+    )
+    return ""
+
+
+QUERY_ACTIONS: dict[str, Callable[[Job], str]] = {
+    "check": checked,
+    "list_models": models_listed,
+    "detect": detected,
+}
+
+
+def finish(job: Job) -> None:
+    """Run what ``job``'s declaration says a finished job does; update the connection status.
+
+    A failing action never loses what was streamed: it is logged and named in the message.
+    """
+    now = time.monotonic()
+    if job.state == "failed":
+        status.record_outcome(job.error, now)
+        return
+    if job.state != "done":
+        return
+    if job.is_query:
+        actions = [QUERY_ACTIONS[job.kind]] if job.kind in QUERY_ACTIONS else []
+    else:
+        status.record_outcome(None, now)
+        rtype = REQUEST_TYPES.get(job.kind)
+        actions = [REQUEST_ACTIONS[name] for name in (rtype.on_done if rtype else ())]
+    for action in actions:
+        try:
+            job_state.add_to_message(job, action(job))
+        except Exception as exc:  # a rendering problem must not lose the streamed text
+            log.exception("Screenwriter: post-processing failed")
+            job_state.add_to_message(job, f"(post-processing failed: {exc})")
