@@ -563,3 +563,17 @@ async def test_a_stream_takes_its_cost_from_the_usage_chunk(mock_server):
         assert s.completion.cost == pytest.approx(5.2e-05)
         assert s.completion.usage.total_tokens == 10
         assert client.stats.cost == pytest.approx(5.2e-05)
+
+
+@pytest.mark.parametrize("data", ["{[]: 1}", "{{}}", '{"error": {"message": "{[]: 1}"}}'])
+async def test_an_error_event_whose_braces_literal_eval_cannot_build(mock_server, data):
+    # Regression: ast.literal_eval raised TypeError out of the stream; the text so far is kept.
+    event = f"event: error\ndata: {data}\n\n".encode()
+    mock_server.enqueue(stream([], raw_lines=[sse(chunk("Half ", role="assistant")), event]))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        reader = Reader(client)
+        with pytest.raises(InternalServerError) as caught:
+            await reader()
+    assert "{[]: 1}" in caught.value.message or "{{}}" in caught.value.message
+    assert reader.deltas == ["Half "]
+    assert reader.stream.text == "Half "
