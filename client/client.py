@@ -689,6 +689,12 @@ class LiteLLMClient:
                 request_id=request_id,
                 url=self.config.base_url,
             ) from error
+        except RecursionError as error:  # JSON nested deeper than the parser's recursion limit
+            raise APIResponseValidationError(
+                f"the {what} is JSON nested too deeply to read",
+                request_id=request_id,
+                url=self.config.base_url,
+            ) from error
 
     # -- retries --------------------------------------------------------------------------------
 

@@ -317,13 +317,15 @@ class ChatStream:
             return None  # a named event this client has no use for ("ping", ...)
         try:
             chunk = json.loads(data)
-        except ValueError as error:
-            if name == "error":  # an error event in plain words
+        except (ValueError, RecursionError) as error:
+            if name == "error":  # an error event in plain words (or in unreadable JSON)
                 raise error_from_payload(
                     data, request_id=self.request_id, url=self._client.config.base_url
                 ) from error
+            # RecursionError: JSON nested deeper than the parser's recursion limit.
+            what = "is not JSON" if isinstance(error, ValueError) else "nests too deeply to read"
             raise APIResponseValidationError(
-                f"a stream event is not JSON: {data[:80]!r}",
+                f"a stream event {what}: {data[:80]!r}",
                 request_id=self.request_id,
                 url=self._client.config.base_url,
             ) from error

@@ -552,3 +552,24 @@ async def test_a_parameter_set_to_none_is_not_sent(mock_server):
     (sent,) = mock_server.chat_requests
     assert "temperature" not in sent.json
     assert "max_tokens" not in sent.json
+
+
+DEEP = 100_000  # far past the JSON parser's recursion limit
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * DEEP + b"]" * DEEP,
+        b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+        b'{"choices": [{"message": {"content": ' + b"[" * DEEP + b"]" * DEEP + b"}}]}",
+    ],
+    ids=["deep-array", "deep-object", "deep-content"],
+)
+async def test_a_200_body_of_deeply_nested_json_is_a_validation_error(mock_server, body):
+    # Regression: json.loads raised RecursionError out of complete().
+    mock_server.enqueue(raw(body))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(APIResponseValidationError, match="nested too deeply") as caught:
+            await client.complete("mock-echo", USER)
+    assert "check that the server URL" in str(caught.value)
