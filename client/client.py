@@ -17,7 +17,7 @@ import random
 import ssl
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import aiohttp
@@ -357,9 +357,10 @@ class LiteLLMClient:
         *,
         stream: bool,
     ) -> dict[str, Any]:
-        if isinstance(messages, str | bytes | Mapping):
+        if isinstance(messages, str | bytes | Mapping) or not isinstance(messages, Iterable):
             raise InvalidRequestError(
-                "messages must be a list of {'role': ..., 'content': ...} objects"
+                "messages must be a list of {'role': ..., 'content': ...} objects, "
+                f"not {type(messages).__name__}"
             )
         # A parameter set to None is not sent (as if left out), like the cache key reads it.
         payload = {"model": model, "messages": list(messages)}

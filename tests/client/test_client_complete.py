@@ -262,6 +262,13 @@ async def test_a_header_that_could_split_the_request_is_refused_before_sending(
         ([{"role": "narrator", "content": "x"}], {}, "'narrator', which is not one of"),
         (USER, {"max_tokens": 0}, "max_tokens must be at least 1"),
         ("just a string", {}, "messages must be a list"),
+        # Regression: None and a number raised TypeError ("object is not iterable").
+        (
+            None,
+            {},
+            "messages must be a list of {'role': ..., 'content': ...} objects, not NoneType",
+        ),
+        (7, {}, "messages must be a list of {'role': ..., 'content': ...} objects, not int"),
     ],
 )
 async def test_a_bad_payload_fails_locally_with_a_clear_message(
