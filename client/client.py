@@ -53,6 +53,8 @@ __all__ = ["LiteLLMClient"]
 T = TypeVar("T")
 
 _MAX_ERROR_BODY = 64 * 1024  # bytes of an error body worth reading
+# A request whose lists or objects nest past Python's recursion limit.
+_TOO_DEEP = "the request nests lists or objects too deeply to be checked or sent"
 
 
 def _unsafe_header(headers: Mapping[str, str]) -> str | None:
@@ -261,6 +263,7 @@ class LiteLLMClient:
     ) -> Completion:
         """One chat completion, whole. ``kind`` picks the timeout profile; ``cache`` forces
         (True) or forbids (False) the response cache, which otherwise serves temperature 0."""
+        limits = self._limits(kind, timeout)
         payload = self._payload(model, messages, params, stream=False)
         key = self._cache_key(payload, params, cache)
         if key is not None:
@@ -268,7 +271,6 @@ class LiteLLMClient:
             if hit is not None:
                 self._counter.cache_hits += 1
                 return dataclasses.replace(hit, cached=True)
-        limits = timeout or self.config.timeout_for(kind)
         request_id = self._new_request_id()
         body = self._encode(payload)
 
@@ -371,10 +373,29 @@ class LiteLLMClient:
         else:
             payload.pop("stream", None)
         if not request_is_well_formed(payload):
-            problems = validate_request(payload)
+            try:
+                problems = validate_request(payload)
+            except RecursionError as error:
+                raise InvalidRequestError(_TOO_DEEP) from error
             if problems:
                 raise InvalidRequestError("; ".join(problems[:3]))
         return payload
+
+    def _limits(self, kind: str, timeout: Timeout | None) -> Timeout:
+        """The timeout profile of one call: ``timeout`` when given, else the kind's."""
+        if timeout is not None:
+            if not isinstance(timeout, Timeout):
+                raise InvalidRequestError(
+                    "timeout must be a Timeout(connect, first_byte, idle, total), "
+                    f"not {type(timeout).__name__}"
+                )
+            return timeout
+        if not isinstance(kind, str):
+            raise InvalidRequestError(
+                "kind must be a request kind such as 'ask' or 'analysis', "
+                f"not {type(kind).__name__}"
+            )
+        return self.config.timeout_for(kind)
 
     @staticmethod
     def _encode(payload: Mapping[str, Any]) -> bytes:
@@ -384,6 +405,8 @@ class LiteLLMClient:
             return json.dumps(payload, allow_nan=False).encode()
         except (TypeError, ValueError) as error:
             raise InvalidRequestError(f"the request cannot be sent as JSON: {error}") from error
+        except RecursionError as error:
+            raise InvalidRequestError(_TOO_DEEP) from error
 
     def _cache_key(
         self, payload: Mapping[str, Any], params: Mapping[str, Any], force: bool | None
@@ -392,7 +415,10 @@ class LiteLLMClient:
             return None
         if not is_deterministic(params, force):
             return None
-        return ResponseCache.key(payload["model"], payload["messages"], params)
+        try:
+            return ResponseCache.key(payload["model"], payload["messages"], params)
+        except RecursionError as error:
+            raise InvalidRequestError(_TOO_DEEP) from error
 
     # -- sending --------------------------------------------------------------------------------
 

@@ -69,7 +69,7 @@ class ChatStream:
         self._messages = messages
         self._params = dict(params)
         self.kind = kind
-        self._limits = timeout or client.config.timeout_for(kind)
+        self._limits = client._limits(kind, timeout)
         self._cache_force = cache
         self._cache_key: str | None = None
         self._cached: Completion | None = None

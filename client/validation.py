@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import reprlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,7 +74,10 @@ def describe(error: ValidationError) -> str:
 
 
 def _short(value: Any) -> str:
-    text = json.dumps(value, default=str)
+    try:
+        text = json.dumps(value, default=str)
+    except (ValueError, RecursionError):  # a list that contains itself, or nests too deeply
+        text = reprlib.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

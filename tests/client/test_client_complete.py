@@ -300,6 +300,50 @@ async def test_a_payload_that_is_not_json_is_refused(mock_server, params):
     assert mock_server.requests == []
 
 
+def nested(depth: int) -> list:
+    """A list holding a list ... ``depth`` levels deep (built without recursion)."""
+    outer: list = []
+    inner = outer
+    for _ in range(depth):
+        inner.append([])
+        inner = inner[0]
+    return outer
+
+
+def circular() -> list:
+    loop: list = []
+    loop.append(loop)
+    return loop
+
+
+@pytest.mark.parametrize(
+    ("messages", "params", "expected"),
+    [
+        (USER, {"stop": nested(5000)}, "nests lists or objects too deeply"),  # in the schema
+        (USER, {"metadata": nested(5000)}, "nests lists or objects too deeply"),  # encoding
+        (USER, {"metadata": nested(5000), "cache": True}, "too deeply"),  # the cache key
+        (USER, {"temperature": circular()}, "temperature must be number, not list [[[["),
+        (USER, {"metadata": {"loop": circular()}}, "Circular reference"),
+        (USER, {"kind": ["ask"]}, "kind must be a request kind such as 'ask'"),
+        (USER, {"timeout": 30}, "timeout must be a Timeout(connect, first_byte, idle, total)"),
+    ],
+    ids=["deep-stop", "deep-metadata", "deep-cache-key", "circular", "circular-meta", "kind", "t"],
+)
+async def test_a_request_python_cannot_check_or_encode_is_refused_locally(
+    mock_server, messages, params, expected
+):
+    # Regression: RecursionError, ValueError, TypeError or AttributeError escaped the client.
+    async with LiteLLMClient(config_for(mock_server, cache_enabled=True)) as client:
+        with pytest.raises(InvalidRequestError) as caught:
+            await client.complete("mock-echo", messages, **params)
+        with pytest.raises(InvalidRequestError):
+            async with client.stream("mock-echo", messages, **params):
+                pass
+    assert expected in str(caught.value)
+    assert str(caught.value).startswith("The request was not sent")
+    assert mock_server.requests == []
+
+
 async def test_a_role_that_is_not_text_is_refused_not_crashed(mock_server):
     async with LiteLLMClient(config_for(mock_server)) as client:
         with pytest.raises(InvalidRequestError, match="role"):
