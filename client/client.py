@@ -46,7 +46,7 @@ from .stats import ClientStats, StatsCounter
 from .streaming import ChatStream
 from .timeouts import Timeout
 from .types import Completion, Health, Usage
-from .validation import schema_errors, validate_request
+from .validation import schema_errors, summary, validate_request
 
 __all__ = ["LiteLLMClient"]
 
@@ -95,6 +95,8 @@ def cost_from(headers: Mapping[str, str], usage: Any) -> float | None:
     """The request's cost: LiteLLM's ``x-litellm-response-cost`` header, else the ``cost`` it
     puts in the usage object (streams carry it only there)."""
     cost = _float_header(headers, defaults.COST_HEADER)
+    if cost is not None and cost < 0:  # a cost is never negative: the header is wrong
+        cost = None
     if cost is None and isinstance(usage, dict):
         value = usage.get("cost")
         if type(value) in (int, float) and math.isfinite(value) and value >= 0:
@@ -323,7 +325,7 @@ class LiteLLMClient:
         problems = schema_errors("models", data)
         if problems:
             raise APIResponseValidationError(
-                f"the model list is malformed: {problems[0]}", url=self.config.base_url
+                summary(problems[:1], "the model list is malformed: "), url=self.config.base_url
             )
         return [item["id"] for item in data["data"]]
 
@@ -378,7 +380,7 @@ class LiteLLMClient:
             except RecursionError as error:
                 raise InvalidRequestError(_TOO_DEEP) from error
             if problems:
-                raise InvalidRequestError("; ".join(problems[:3]))
+                raise InvalidRequestError(summary(problems))
         return payload
 
     def _limits(self, kind: str, timeout: Timeout | None) -> Timeout:
@@ -692,7 +694,7 @@ class LiteLLMClient:
             problems = schema_errors("completion", data)
             if problems:
                 raise APIResponseValidationError(
-                    "; ".join(problems[:3]), request_id=request_id, url=self.config.base_url
+                    summary(problems), request_id=request_id, url=self.config.base_url
                 )
         self._log.body("response body", data)
         choice = data["choices"][0]

@@ -36,7 +36,7 @@ from .quick_checks import chunk_is_well_formed
 from .sse import SSEDecoder
 from .timeouts import Timeout
 from .types import Completion
-from .validation import schema_errors
+from .validation import schema_errors, summary
 
 if TYPE_CHECKING:
     from .client import LiteLLMClient
@@ -337,7 +337,7 @@ class ChatStream:
             problems = schema_errors("chunk", chunk)
             if problems:
                 raise APIResponseValidationError(
-                    f"a stream chunk is malformed: {'; '.join(problems[:3])}",
+                    summary(problems, "a stream chunk is malformed: "),
                     request_id=self.request_id,
                     url=self._client.config.base_url,
                 )
@@ -385,7 +385,7 @@ class ChatStream:
         problems = schema_errors("completion", raw)
         if problems:
             raise APIResponseValidationError(
-                f"the assembled answer is malformed: {problems[0]}",
+                summary(problems[:1], "the assembled answer is malformed: "),
                 request_id=self.request_id,
                 url=client.config.base_url,
             )

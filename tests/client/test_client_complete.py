@@ -4,6 +4,7 @@ before sending, plus list_models(), health(), stats and the client's lifecycle."
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -624,3 +625,22 @@ async def test_a_200_body_of_deeply_nested_json_is_a_validation_error(mock_serve
         with pytest.raises(APIResponseValidationError, match="nested too deeply") as caught:
             await client.complete("mock-echo", USER)
     assert "check that the server URL" in str(caught.value)
+
+
+async def test_a_negative_cost_header_is_no_cost(mock_server):
+    # Found by tests/fuzz: x-litellm-response-cost: -1 became a negative cost in the stats.
+    mock_server.enqueue(reply("Cut.", headers={"x-litellm-response-cost": "-1"}))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        result = await client.complete("mock-echo", USER)
+        assert result.cost is None
+        assert client.stats.cost == 0
+
+
+async def test_a_validation_error_message_stays_within_the_limit(mock_server):
+    body = {"choices": [{"message": None, "finish_reason": {"x" * 400: None}}] * 3, "id": []}
+    mock_server.enqueue(raw(json.dumps(body).encode()))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(APIResponseValidationError) as caught:
+            await client.complete("mock-echo", USER)
+    assert len(caught.value.message) <= client_defaults.MAX_ERROR_MESSAGE_CHARS
+    assert caught.value.message.startswith("choices[0].finish_reason is {'xxxx")
