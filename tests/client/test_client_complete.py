@@ -644,3 +644,13 @@ async def test_a_validation_error_message_stays_within_the_limit(mock_server):
             await client.complete("mock-echo", USER)
     assert len(caught.value.message) <= client_defaults.MAX_ERROR_MESSAGE_CHARS
     assert caught.value.message.startswith("choices[0].finish_reason is {'xxxx")
+
+
+async def test_a_body_of_control_characters_is_quoted_within_the_message_limit(mock_server):
+    # Found by make fuzz (atheris): repr() of 80 NUL bytes is 320 characters.
+    mock_server.enqueue(raw(b"{" + b"\x00" * 200))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(APIResponseValidationError, match="is not JSON") as caught:
+            await client.complete("mock-echo", USER)
+    assert len(caught.value.message) == client_defaults.MAX_ERROR_MESSAGE_CHARS
+    assert caught.value.message.endswith("…")

@@ -762,3 +762,11 @@ def test_litellm_without_a_key_database_reads_as_a_wrong_key():
     assert "No connected db" in text
     assert "API key in the add-on preferences" in text
     assert "shorten the text" not in text
+
+
+@pytest.mark.parametrize("cls", [LiteLLMError, APIResponseValidationError, InvalidRequestError])
+def test_a_message_over_the_limit_is_cut_once_for_every_error(cls: type[LiteLLMError]) -> None:
+    error = cls("x" * 5000)
+    assert len(error.message) == defaults.MAX_ERROR_MESSAGE_CHARS
+    assert error.message.endswith("…")
+    assert error.args == (error.message,)
