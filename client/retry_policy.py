@@ -79,13 +79,14 @@ def server_wait(headers: Mapping[str, str] | None, now: float) -> float | None:
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+            if when is None:
+                return None
+            if when.tzinfo is None:  # "-0000": a UTC time of unknown origin, not local time
+                when = when.replace(tzinfo=datetime.UTC)
+            return max(0.0, when.timestamp() - now)
+        # OverflowError: a year, an hour or a zone too large for datetime ("2015 0777...:0").
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        if when is None:
-            return None
-        if when.tzinfo is None:  # "-0000": a UTC time of unknown origin, not local time
-            when = when.replace(tzinfo=datetime.UTC)
-        return max(0.0, when.timestamp() - now)
     return wait if math.isfinite(wait) and wait >= 0 else None
 
 

@@ -178,7 +178,22 @@ def test_retry_after_http_date_with_minus_zero_zone_is_utc_not_local_time(monkey
         time.tzset()
 
 
-@pytest.mark.parametrize("bad", ["tomorrow", "-1", "nan", "inf", "Wed, 99 Foo 2024", ""])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "tomorrow",
+        "-1",
+        "nan",
+        "inf",
+        "Wed, 99 Foo 2024",
+        "",
+        # Found by make fuzz: datetime raised OverflowError for these, out of the client.
+        "Wed, 2 Oct 2015 07777777777777777777777:0 GMT",
+        "Wed, 2 Oct 99999999999 07:00:00 GMT",
+        "Wed, 2 Oct 2015 07:00:00 +9999999999999",
+        "Wed, 2 Oct 2015 07:00:00 +9999",
+    ],
+)
 def test_unusable_retry_after_is_ignored(bad: str) -> None:
     assert server_wait({"retry-after": bad}, NOW) is None
     decision = decide_retry(POLICY, 0, status=503, headers={"retry-after": bad}, random=0.0)
