@@ -475,11 +475,22 @@ def http_dates(draw: st.DrawFn, now: float) -> str:
     return email.utils.formatdate(now + offset, usegmt=draw(st.booleans()))
 
 
+@st.composite
+def broken_dates(draw: st.DrawFn, now: float) -> str:
+    """An HTTP date with one of its numbers (day, year, hour, minute, zone) out of any range."""
+    parts = email.utils.formatdate(now, usegmt=True).replace(":", " : ").split(" ")
+    numeric = [i for i, part in enumerate(parts) if part.isdigit()]
+    where = draw(st.sampled_from(numeric))
+    parts[where] = str(draw(st.integers(0, 10**4) | st.integers(10**9, 10**40)))
+    text = " ".join(parts).replace(" : ", ":")
+    return text.replace("GMT", draw(st.sampled_from(["GMT", "+9999", "-0000", "+99999999999"])))
+
+
 def retry_after_values(now: float) -> st.SearchStrategy[str]:
     """``Retry-After`` in both forms (seconds, HTTP date), and what servers get wrong."""
     seconds = st.integers(0, 120).map(str) | st.floats(0, 0.2).map(repr)
     odd = st.sampled_from(["-1", "1e308", "inf", "nan", "", " 2 ", "0x10", "soon", "1,5"])
-    return seconds | http_dates(now) | odd | HEADER_TEXT
+    return seconds | http_dates(now) | broken_dates(now) | odd | HEADER_TEXT
 
 
 def reset_values() -> st.SearchStrategy[str]:
