@@ -514,6 +514,8 @@ def response_headers(draw: st.DrawFn, now: float) -> dict[str, str]:
         headers["retry-after-ms"] = draw(
             st.integers(0, 150).map(str) | st.sampled_from(["-5", "nan", "1e9"]) | HEADER_TEXT
         )
+    if draw(st.integers(0, 3)) == 0:  # what LiteLLM's router sends past a deployment's rpm
+        headers["llm_provider-retry-after"] = draw(retry_after_values(now))
     for kind in ("requests", "tokens"):
         if draw(st.booleans()):
             headers[f"x-ratelimit-remaining-{kind}"] = draw(
