@@ -42,7 +42,7 @@ PARSERS = {
     "client/client.py": ["LiteLLMClient._completion_from", "LiteLLMClient._json", "cost_from"],
     "client/quick_checks.py": ["chunk_is_well_formed", "completion_is_well_formed", "_usage_ok"],
     "client/validation.py": ["describe", "schema_errors", "summary", "_shown", "_short"],
-    "client/retry_policy.py": ["server_wait", "decide_retry"],
+    "client/retry_policy.py": ["server_wait", "_wait", "decide_retry"],
     "client/limiter.py": ["parse_reset", "pause_from_headers", "RateLimiter.observe"],
 }
 
