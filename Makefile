@@ -23,7 +23,7 @@ blender_venvs = $(foreach line,$(1),$(BLENDER_VENV_$(line)))
 
 .PHONY: help venv venv-dev venv-dev313 venv-proxy \
         $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES))) wheels build lint format \
-        test test-fast test-blender-all _blender-tests demo bench docs clean
+        test test-fast test-blender-all _blender-tests demo bench docs fuzz venv-fuzz clean
 
 help:
 	@echo "make demo              build the extension and run the demo in real Blender"
@@ -34,10 +34,11 @@ help:
 	@echo "make build             one zip per platform into dist/ with Blender's own tool"
 	@echo "make bench             benchmarks: table + bench/results/latest.json"
 	@echo "make docs              the library's HTML API reference into dist/docs/ (pdoc)"
+	@echo "make fuzz              coverage-guided fuzzing of the stream decoder and body parsers"
 	@echo "make lint / format     ruff"
 
 venv: venv-dev venv-dev313 venv-proxy $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES)))
-venv-dev venv-dev313 venv-proxy $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES))):
+venv-dev venv-dev313 venv-proxy venv-fuzz $(addprefix venv-,$(call blender_venvs,$(BLENDER_LINES))):
 	@$(BOOTSTRAP) $(@:venv-%=%)
 
 # The bundled runtime wheels (requirements/wheels.lock, four platforms) into wheels/ and the
@@ -98,6 +99,11 @@ docs: venv-dev
 
 bench: build
 	@$(DEV) bench/run.py
+
+# atheris (libFuzzer) on the event-stream decoder and the body parsers, FUZZ_SECONDS (80) per
+# target, then the coverage its corpus reaches. Not part of `make test`; see docs/reliability.md.
+fuzz: venv-fuzz
+	@.venv/fuzz/bin/python tools/fuzz/run.py
 
 clean:
 	rm -rf dist wheels .venv .pytest_cache .ruff_cache .coverage

@@ -98,6 +98,20 @@ def client_benchmarks(url: str) -> dict:
     return table
 
 
+def worker_memory(url: str) -> dict:
+    """RSS of a process driving the Worker through 30,000 requests (bench/worker_memory.py)."""
+    output = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "worker_memory.py"), url],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        check=False,
+    )
+    if output.returncode != 0:
+        raise SystemExit(f"worker memory failed:\n{output.stdout[-1000:]}{output.stderr[-2000:]}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
 def blender_benchmarks(url: str) -> dict | None:
     script = ROOT / "bench" / "blender_bench.py"
     if not Path(BLENDER_PYTHON).exists():
@@ -170,6 +184,18 @@ def table_lines(result: dict) -> list[str]:
         f"| peak memory streaming a {mem['project']['answer_mb']:.0f} MB answer, MB | "
         f"{mem['project']['peak_mb']:.2f} | {mem['aiohttp']['peak_mb']:.2f} | | | | bounded |"
     )
+    w = result.get("worker")
+    if w:
+        rss = w["rss_mb"]
+        lines += [
+            "",
+            "| Worker (worker.py), resident memory | after 2,000 | after 10,000 | after 20,000 "
+            "| after 30,000 | target |",
+            "|---|---:|---:|---:|---:|---|",
+            f"| RSS of the process, MB ({w['jobs_per_s']:.0f} jobs/s, half streamed) | "
+            f"{rss['2000']:.1f} | {rss['10000']:.1f} | {rss['20000']:.1f} | {rss['30000']:.1f} | "
+            f"growth {w['growth_mb']:+.1f} MB, <= 5 MB: {verdict(w['growth_mb'] <= 5)} |",
+        ]
     b = result.get("blender")
     if b:
         two = 2 * b["interval_ms"]
@@ -203,6 +229,8 @@ def main() -> None:
             f"{platform.release()}, Python {platform.python_version()}",
             "client": client_benchmarks(url),
         }
+        print("  worker memory: 30,000 requests through worker.py", flush=True)
+        result["worker"] = worker_memory(url)
         result["blender"] = blender_benchmarks(url)
         result["screenplay"] = screenplay_benchmarks()
     finally:

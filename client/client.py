@@ -17,7 +17,7 @@ import random
 import ssl
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import aiohttp
@@ -46,13 +46,15 @@ from .stats import ClientStats, StatsCounter
 from .streaming import ChatStream
 from .timeouts import Timeout
 from .types import Completion, Health, Usage
-from .validation import schema_errors, validate_request
+from .validation import schema_errors, summary, validate_request
 
 __all__ = ["LiteLLMClient"]
 
 T = TypeVar("T")
 
 _MAX_ERROR_BODY = 64 * 1024  # bytes of an error body worth reading
+# A request whose lists or objects nest past Python's recursion limit.
+_TOO_DEEP = "the request nests lists or objects too deeply to be checked or sent"
 
 
 def _unsafe_header(headers: Mapping[str, str]) -> str | None:
@@ -93,6 +95,8 @@ def cost_from(headers: Mapping[str, str], usage: Any) -> float | None:
     """The request's cost: LiteLLM's ``x-litellm-response-cost`` header, else the ``cost`` it
     puts in the usage object (streams carry it only there)."""
     cost = _float_header(headers, defaults.COST_HEADER)
+    if cost is not None and cost < 0:  # a cost is never negative: the header is wrong
+        cost = None
     if cost is None and isinstance(usage, dict):
         value = usage.get("cost")
         if type(value) in (int, float) and math.isfinite(value) and value >= 0:
@@ -261,6 +265,7 @@ class LiteLLMClient:
     ) -> Completion:
         """One chat completion, whole. ``kind`` picks the timeout profile; ``cache`` forces
         (True) or forbids (False) the response cache, which otherwise serves temperature 0."""
+        limits = self._limits(kind, timeout)
         payload = self._payload(model, messages, params, stream=False)
         key = self._cache_key(payload, params, cache)
         if key is not None:
@@ -268,7 +273,6 @@ class LiteLLMClient:
             if hit is not None:
                 self._counter.cache_hits += 1
                 return dataclasses.replace(hit, cached=True)
-        limits = timeout or self.config.timeout_for(kind)
         request_id = self._new_request_id()
         body = self._encode(payload)
 
@@ -321,7 +325,7 @@ class LiteLLMClient:
         problems = schema_errors("models", data)
         if problems:
             raise APIResponseValidationError(
-                f"the model list is malformed: {problems[0]}", url=self.config.base_url
+                summary(problems[:1], "the model list is malformed: "), url=self.config.base_url
             )
         return [item["id"] for item in data["data"]]
 
@@ -357,9 +361,10 @@ class LiteLLMClient:
         *,
         stream: bool,
     ) -> dict[str, Any]:
-        if isinstance(messages, str | bytes | Mapping):
+        if isinstance(messages, str | bytes | Mapping) or not isinstance(messages, Iterable):
             raise InvalidRequestError(
-                "messages must be a list of {'role': ..., 'content': ...} objects"
+                "messages must be a list of {'role': ..., 'content': ...} objects, "
+                f"not {type(messages).__name__}"
             )
         # A parameter set to None is not sent (as if left out), like the cache key reads it.
         payload = {"model": model, "messages": list(messages)}
@@ -370,10 +375,29 @@ class LiteLLMClient:
         else:
             payload.pop("stream", None)
         if not request_is_well_formed(payload):
-            problems = validate_request(payload)
+            try:
+                problems = validate_request(payload)
+            except RecursionError as error:
+                raise InvalidRequestError(_TOO_DEEP) from error
             if problems:
-                raise InvalidRequestError("; ".join(problems[:3]))
+                raise InvalidRequestError(summary(problems))
         return payload
+
+    def _limits(self, kind: str, timeout: Timeout | None) -> Timeout:
+        """The timeout profile of one call: ``timeout`` when given, else the kind's."""
+        if timeout is not None:
+            if not isinstance(timeout, Timeout):
+                raise InvalidRequestError(
+                    "timeout must be a Timeout(connect, first_byte, idle, total), "
+                    f"not {type(timeout).__name__}"
+                )
+            return timeout
+        if not isinstance(kind, str):
+            raise InvalidRequestError(
+                "kind must be a request kind such as 'ask' or 'analysis', "
+                f"not {type(kind).__name__}"
+            )
+        return self.config.timeout_for(kind)
 
     @staticmethod
     def _encode(payload: Mapping[str, Any]) -> bytes:
@@ -383,6 +407,8 @@ class LiteLLMClient:
             return json.dumps(payload, allow_nan=False).encode()
         except (TypeError, ValueError) as error:
             raise InvalidRequestError(f"the request cannot be sent as JSON: {error}") from error
+        except RecursionError as error:
+            raise InvalidRequestError(_TOO_DEEP) from error
 
     def _cache_key(
         self, payload: Mapping[str, Any], params: Mapping[str, Any], force: bool | None
@@ -391,7 +417,10 @@ class LiteLLMClient:
             return None
         if not is_deterministic(params, force):
             return None
-        return ResponseCache.key(payload["model"], payload["messages"], params)
+        try:
+            return ResponseCache.key(payload["model"], payload["messages"], params)
+        except RecursionError as error:
+            raise InvalidRequestError(_TOO_DEEP) from error
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -665,7 +694,7 @@ class LiteLLMClient:
             problems = schema_errors("completion", data)
             if problems:
                 raise APIResponseValidationError(
-                    "; ".join(problems[:3]), request_id=request_id, url=self.config.base_url
+                    summary(problems), request_id=request_id, url=self.config.base_url
                 )
         self._log.body("response body", data)
         choice = data["choices"][0]
@@ -686,6 +715,12 @@ class LiteLLMClient:
             snippet = raw[:80].decode("utf-8", "replace").strip() or "an empty body"
             raise APIResponseValidationError(
                 f"the {what} is not JSON (it starts with {snippet!r})",
+                request_id=request_id,
+                url=self.config.base_url,
+            ) from error
+        except RecursionError as error:  # JSON nested deeper than the parser's recursion limit
+            raise APIResponseValidationError(
+                f"the {what} is JSON nested too deeply to read",
                 request_id=request_id,
                 url=self.config.base_url,
             ) from error

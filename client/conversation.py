@@ -213,6 +213,8 @@ class Conversation:
             data = json.loads(text)
         except (TypeError, ValueError) as error:
             raise ValueError(f"a saved conversation is not valid JSON: {error}") from None
+        except RecursionError:  # nested deeper than the parser's recursion limit
+            raise ValueError("a saved conversation is JSON nested too deeply to read") from None
         return cls.from_dict(data)
 
     # -- value behaviour ------------------------------------------------------------------------

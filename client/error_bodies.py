@@ -49,6 +49,9 @@ _STATUS_BY_CODE = {
 }
 # Malformed or hostile bodies may nest deeper than the parser's recursion limit.
 _UNPARSABLE = (ValueError, RecursionError)
+# What ``ast.literal_eval`` raises for text it cannot read, as its documentation lists it:
+# ``{[]: 1}`` or ``{{}}`` parse, then fail as unhashable keys or members with TypeError.
+_NOT_A_LITERAL = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError)
 
 
 # Error types that mean "this key is not accepted", whatever status came with them.
@@ -107,7 +110,7 @@ def readable_message(message: str) -> str:
     except _UNPARSABLE:
         try:  # LiteLLM sometimes prints the provider's error as a Python dict
             inner = _inner_message(ast.literal_eval(nested))
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
+        except _NOT_A_LITERAL:
             inner = None
     if inner is None:
         return message

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import math
 
+from . import defaults
+
 __all__ = [
     "APIConnectionError",
     "APIResponseValidationError",
@@ -83,6 +85,9 @@ class LiteLLMError(Exception):
         url: str | None = None,
         hint: str | None = None,
     ) -> None:
+        limit = defaults.MAX_ERROR_MESSAGE_CHARS
+        if len(message) > limit:  # a line in a panel, not a page (a quoted body may be huge)
+            message = message[: limit - 1] + "…"
         super().__init__(message)
         self.message = message
         self.status = status

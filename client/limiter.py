@@ -41,6 +41,8 @@ def parse_reset(value: str, now: float | None = None) -> float | None:
             return None
         hours, minutes, seconds, millis = (float(g) if g else 0.0 for g in match.groups())
         return hours * 3600 + minutes * 60 + seconds + millis / 1000
+    if not math.isfinite(number):  # "inf" or "nan" says nothing about when
+        return None
     if number > 1e9:  # an absolute Unix time
         return max(0.0, number - (time.time() if now is None else now))
     return max(0.0, number)

@@ -59,10 +59,25 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return value
 
 
+# LiteLLM's proxy passes on a provider's headers under this prefix, its own router's wait too
+# (past a deployment's rpm it answers 429 with ``llm_provider-retry-after: 60`` and no
+# ``Retry-After``; see docs/reliability.md).
+_PREFIXES = ("", "llm_provider-")
+
+
 def server_wait(headers: Mapping[str, str] | None, now: float) -> float | None:
     """Seconds the server asked us to wait: ``retry-after-ms``, else ``Retry-After`` as
-    seconds or an HTTP date (``now`` is the wall-clock time, for the date form)."""
-    value = _header(headers, "retry-after-ms")
+    seconds or an HTTP date (``now`` is the wall-clock time, for the date form); else the same
+    two under LiteLLM's ``llm_provider-`` prefix."""
+    for prefix in _PREFIXES:
+        wait = _wait(headers, prefix, now)
+        if wait is not None:
+            return wait
+    return None
+
+
+def _wait(headers: Mapping[str, str] | None, prefix: str, now: float) -> float | None:
+    value = _header(headers, prefix + "retry-after-ms")
     if value is not None:
         try:
             wait = float(value) / 1000.0
@@ -70,7 +85,7 @@ def server_wait(headers: Mapping[str, str] | None, now: float) -> float | None:
             wait = None
         if wait is not None and math.isfinite(wait) and wait >= 0:
             return wait
-    value = _header(headers, "retry-after")
+    value = _header(headers, prefix + "retry-after")
     if value is None:
         return None
     value = value.strip()
@@ -79,13 +94,14 @@ def server_wait(headers: Mapping[str, str] | None, now: float) -> float | None:
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+            if when is None:
+                return None
+            if when.tzinfo is None:  # "-0000": a UTC time of unknown origin, not local time
+                when = when.replace(tzinfo=datetime.UTC)
+            return max(0.0, when.timestamp() - now)
+        # OverflowError: a year, an hour or a zone too large for datetime ("2015 0777...:0").
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        if when is None:
-            return None
-        if when.tzinfo is None:  # "-0000": a UTC time of unknown origin, not local time
-            when = when.replace(tzinfo=datetime.UTC)
-        return max(0.0, when.timestamp() - now)
     return wait if math.isfinite(wait) and wait >= 0 else None
 
 

@@ -36,7 +36,7 @@ from .quick_checks import chunk_is_well_formed
 from .sse import SSEDecoder
 from .timeouts import Timeout
 from .types import Completion
-from .validation import schema_errors
+from .validation import schema_errors, summary
 
 if TYPE_CHECKING:
     from .client import LiteLLMClient
@@ -69,7 +69,7 @@ class ChatStream:
         self._messages = messages
         self._params = dict(params)
         self.kind = kind
-        self._limits = timeout or client.config.timeout_for(kind)
+        self._limits = client._limits(kind, timeout)
         self._cache_force = cache
         self._cache_key: str | None = None
         self._cached: Completion | None = None
@@ -317,13 +317,15 @@ class ChatStream:
             return None  # a named event this client has no use for ("ping", ...)
         try:
             chunk = json.loads(data)
-        except ValueError as error:
-            if name == "error":  # an error event in plain words
+        except (ValueError, RecursionError) as error:
+            if name == "error":  # an error event in plain words (or in unreadable JSON)
                 raise error_from_payload(
                     data, request_id=self.request_id, url=self._client.config.base_url
                 ) from error
+            # RecursionError: JSON nested deeper than the parser's recursion limit.
+            what = "is not JSON" if isinstance(error, ValueError) else "nests too deeply to read"
             raise APIResponseValidationError(
-                f"a stream event is not JSON: {data[:80]!r}",
+                f"a stream event {what}: {data[:80]!r}",
                 request_id=self.request_id,
                 url=self._client.config.base_url,
             ) from error
@@ -335,7 +337,7 @@ class ChatStream:
             problems = schema_errors("chunk", chunk)
             if problems:
                 raise APIResponseValidationError(
-                    f"a stream chunk is malformed: {'; '.join(problems[:3])}",
+                    summary(problems, "a stream chunk is malformed: "),
                     request_id=self.request_id,
                     url=self._client.config.base_url,
                 )
@@ -383,7 +385,7 @@ class ChatStream:
         problems = schema_errors("completion", raw)
         if problems:
             raise APIResponseValidationError(
-                f"the assembled answer is malformed: {problems[0]}",
+                summary(problems[:1], "the assembled answer is malformed: "),
                 request_id=self.request_id,
                 url=client.config.base_url,
             )

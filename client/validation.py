@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import reprlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "chunk_is_well_formed",
     "describe",
     "schema_errors",
+    "summary",
     "validate_request",
     "validator",
 ]
@@ -56,13 +58,13 @@ def describe(error: ValidationError) -> str:
         schema = error.schema
         low, high = schema.get("minimum"), schema.get("maximum")
         if low is not None and high is not None:
-            return f"{where} must be between {low:g} and {high:g}, not {value!r}"
+            return f"{where} must be between {low:g} and {high:g}, not {_shown(value)}"
         if low is None:
-            return f"{where} must be at most {high!r}, not {value!r}"
-        return f"{where} must be at least {low!r}, not {value!r}"
+            return f"{where} must be at most {high!r}, not {_shown(value)}"
+        return f"{where} must be at least {low!r}, not {_shown(value)}"
     if kind == "enum":
         allowed = ", ".join(repr(v) for v in error.validator_value if v is not None)
-        return f"{where} is {value!r}, which is not one of {allowed}"
+        return f"{where} is {_shown(value)}, which is not one of {allowed}"
     if kind == "required":
         return f"{where}: {error.message}"
     if kind == "type":
@@ -72,8 +74,17 @@ def describe(error: ValidationError) -> str:
     return f"{where}: {error.message}"
 
 
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut short: a server may put a whole document where a word belongs."""
+    text = reprlib.repr(value) if isinstance(value, dict | list) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _short(value: Any) -> str:
-    text = json.dumps(value, default=str)
+    try:
+        text = json.dumps(value, default=str)
+    except (ValueError, RecursionError):  # a list that contains itself, or nests too deeply
+        text = reprlib.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -81,6 +92,14 @@ def schema_errors(name: str, instance: Any) -> list[str]:
     """Readable descriptions of everything in ``instance`` that breaks schema ``name``."""
     errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
     return [describe(error) for error in errors]
+
+
+def summary(problems: list[str], prefix: str = "") -> str:
+    """``prefix`` and the first three problems as one message, no longer than the error
+    message limit (a problem quotes the server's keys and values, which may be huge)."""
+    text = prefix + "; ".join(problems[:3])
+    limit = defaults.MAX_ERROR_MESSAGE_CHARS
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def validate_request(payload: Mapping[str, Any]) -> list[str]:

@@ -4,6 +4,7 @@ before sending, plus list_models(), health(), stats and the client's lifecycle."
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -262,6 +263,13 @@ async def test_a_header_that_could_split_the_request_is_refused_before_sending(
         ([{"role": "narrator", "content": "x"}], {}, "'narrator', which is not one of"),
         (USER, {"max_tokens": 0}, "max_tokens must be at least 1"),
         ("just a string", {}, "messages must be a list"),
+        # Regression: None and a number raised TypeError ("object is not iterable").
+        (
+            None,
+            {},
+            "messages must be a list of {'role': ..., 'content': ...} objects, not NoneType",
+        ),
+        (7, {}, "messages must be a list of {'role': ..., 'content': ...} objects, not int"),
     ],
 )
 async def test_a_bad_payload_fails_locally_with_a_clear_message(
@@ -290,6 +298,50 @@ async def test_a_payload_that_is_not_json_is_refused(mock_server, params):
     async with LiteLLMClient(config_for(mock_server)) as client:
         with pytest.raises(InvalidRequestError, match="cannot be sent as JSON"):
             await client.complete("mock-echo", USER, **params)
+    assert mock_server.requests == []
+
+
+def nested(depth: int) -> list:
+    """A list holding a list ... ``depth`` levels deep (built without recursion)."""
+    outer: list = []
+    inner = outer
+    for _ in range(depth):
+        inner.append([])
+        inner = inner[0]
+    return outer
+
+
+def circular() -> list:
+    loop: list = []
+    loop.append(loop)
+    return loop
+
+
+@pytest.mark.parametrize(
+    ("messages", "params", "expected"),
+    [
+        (USER, {"stop": nested(5000)}, "nests lists or objects too deeply"),  # in the schema
+        (USER, {"metadata": nested(5000)}, "nests lists or objects too deeply"),  # encoding
+        (USER, {"metadata": nested(5000), "cache": True}, "too deeply"),  # the cache key
+        (USER, {"temperature": circular()}, "temperature must be number, not list [[[["),
+        (USER, {"metadata": {"loop": circular()}}, "Circular reference"),
+        (USER, {"kind": ["ask"]}, "kind must be a request kind such as 'ask'"),
+        (USER, {"timeout": 30}, "timeout must be a Timeout(connect, first_byte, idle, total)"),
+    ],
+    ids=["deep-stop", "deep-metadata", "deep-cache-key", "circular", "circular-meta", "kind", "t"],
+)
+async def test_a_request_python_cannot_check_or_encode_is_refused_locally(
+    mock_server, messages, params, expected
+):
+    # Regression: RecursionError, ValueError, TypeError or AttributeError escaped the client.
+    async with LiteLLMClient(config_for(mock_server, cache_enabled=True)) as client:
+        with pytest.raises(InvalidRequestError) as caught:
+            await client.complete("mock-echo", messages, **params)
+        with pytest.raises(InvalidRequestError):
+            async with client.stream("mock-echo", messages, **params):
+                pass
+    assert expected in str(caught.value)
+    assert str(caught.value).startswith("The request was not sent")
     assert mock_server.requests == []
 
 
@@ -552,3 +604,53 @@ async def test_a_parameter_set_to_none_is_not_sent(mock_server):
     (sent,) = mock_server.chat_requests
     assert "temperature" not in sent.json
     assert "max_tokens" not in sent.json
+
+
+DEEP = 100_000  # far past the JSON parser's recursion limit
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * DEEP + b"]" * DEEP,
+        b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+        b'{"choices": [{"message": {"content": ' + b"[" * DEEP + b"]" * DEEP + b"}}]}",
+    ],
+    ids=["deep-array", "deep-object", "deep-content"],
+)
+async def test_a_200_body_of_deeply_nested_json_is_a_validation_error(mock_server, body):
+    # Regression: json.loads raised RecursionError out of complete().
+    mock_server.enqueue(raw(body))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(APIResponseValidationError, match="nested too deeply") as caught:
+            await client.complete("mock-echo", USER)
+    assert "check that the server URL" in str(caught.value)
+
+
+async def test_a_negative_cost_header_is_no_cost(mock_server):
+    # Found by tests/fuzz: x-litellm-response-cost: -1 became a negative cost in the stats.
+    mock_server.enqueue(reply("Cut.", headers={"x-litellm-response-cost": "-1"}))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        result = await client.complete("mock-echo", USER)
+        assert result.cost is None
+        assert client.stats.cost == 0
+
+
+async def test_a_validation_error_message_stays_within_the_limit(mock_server):
+    body = {"choices": [{"message": None, "finish_reason": {"x" * 400: None}}] * 3, "id": []}
+    mock_server.enqueue(raw(json.dumps(body).encode()))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(APIResponseValidationError) as caught:
+            await client.complete("mock-echo", USER)
+    assert len(caught.value.message) <= client_defaults.MAX_ERROR_MESSAGE_CHARS
+    assert caught.value.message.startswith("choices[0].finish_reason is {'xxxx")
+
+
+async def test_a_body_of_control_characters_is_quoted_within_the_message_limit(mock_server):
+    # Found by make fuzz (atheris): repr() of 80 NUL bytes is 320 characters.
+    mock_server.enqueue(raw(b"{" + b"\x00" * 200))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(APIResponseValidationError, match="is not JSON") as caught:
+            await client.complete("mock-echo", USER)
+    assert len(caught.value.message) == client_defaults.MAX_ERROR_MESSAGE_CHARS
+    assert caught.value.message.endswith("…")

@@ -274,3 +274,25 @@ async def test_with_a_key_a_401_keeps_the_check_the_key_hint(mock_server):
     assert isinstance(error, AuthenticationError)
     assert "check the API key" in str(error)
     assert "no API key is set" not in str(error)
+
+
+@pytest.mark.parametrize("message", ["{[]: 1}", "{{}}", "litellm.APIError: {'a': {[]: 2}}"])
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "text"])
+async def test_braces_literal_eval_cannot_build_read_as_the_message(mock_server, message, as_json):
+    # Regression: ast.literal_eval raised TypeError (unhashable type), not a LiteLLMError.
+    body = {"error": {"message": message}} if as_json else message
+    mock_server.enqueue(status(502, body))
+    error = await failure(mock_server)
+    assert type(error) is InternalServerError
+    assert error.message == message
+    one_sentence(error)
+
+
+async def test_a_retry_after_date_too_large_for_datetime_is_no_wait(mock_server):
+    # Found by make fuzz: parsedate_to_datetime raised OverflowError out of complete().
+    date = "Wed, 2 Oct 2015 0" + "7" * 120 + ":0 GMT"
+    mock_server.enqueue(status(429, {"error": {"message": "busy"}}, {"Retry-After": date}))
+    error = await failure(mock_server)
+    assert type(error) is RateLimitError
+    assert error.retry_after is None
+    assert "wait a moment" in one_sentence(error)

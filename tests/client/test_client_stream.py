@@ -563,3 +563,55 @@ async def test_a_stream_takes_its_cost_from_the_usage_chunk(mock_server):
         assert s.completion.cost == pytest.approx(5.2e-05)
         assert s.completion.usage.total_tokens == 10
         assert client.stats.cost == pytest.approx(5.2e-05)
+
+
+@pytest.mark.parametrize("data", ["{[]: 1}", "{{}}", '{"error": {"message": "{[]: 1}"}}'])
+async def test_an_error_event_whose_braces_literal_eval_cannot_build(mock_server, data):
+    # Regression: ast.literal_eval raised TypeError out of the stream; the text so far is kept.
+    event = f"event: error\ndata: {data}\n\n".encode()
+    mock_server.enqueue(stream([], raw_lines=[sse(chunk("Half ", role="assistant")), event]))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        reader = Reader(client)
+        with pytest.raises(InternalServerError) as caught:
+            await reader()
+    assert "{[]: 1}" in caught.value.message or "{{}}" in caught.value.message
+    assert reader.deltas == ["Half "]
+    assert reader.stream.text == "Half "
+
+
+DEEP = 100_000  # far past the JSON parser's recursion limit
+
+
+@pytest.mark.parametrize(
+    "nested", [b"[" * DEEP + b"]" * DEEP, b'{"a":' * DEEP + b"1" + b"}" * DEEP]
+)
+async def test_a_stream_event_of_deeply_nested_json_is_a_validation_error(mock_server, nested):
+    # Regression: json.loads raised RecursionError out of the stream; the text so far is kept.
+    pieces = [sse(chunk("Half ", role="assistant")), b"data: " + nested + b"\n\n"]
+    mock_server.enqueue(stream([], raw_lines=pieces))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        reader = Reader(client)
+        with pytest.raises(APIResponseValidationError, match="nests too deeply"):
+            await reader()
+    assert reader.deltas == ["Half "]
+    assert reader.stream.text == "Half "
+
+
+async def test_an_error_event_of_deeply_nested_json_is_the_servers_error(mock_server):
+    nested = b"[" * DEEP + b"]" * DEEP
+    pieces = [sse(chunk("Half ", role="assistant")), b"event: error\ndata: " + nested + b"\n\n"]
+    mock_server.enqueue(stream([], raw_lines=pieces))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        reader = Reader(client)
+        with pytest.raises(InternalServerError) as caught:
+            await reader()
+    assert caught.value.message.startswith("[[[")
+    assert len(caught.value.message) <= 300
+    assert reader.stream.text == "Half "
+
+
+async def test_a_plain_json_answer_to_a_stream_request_nested_too_deeply(mock_server):
+    mock_server.enqueue(raw(b"[" * DEEP + b"]" * DEEP))
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(APIResponseValidationError, match="nested too deeply"):
+            await collect(client)

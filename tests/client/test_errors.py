@@ -418,6 +418,19 @@ def test_braces_that_are_not_an_error_object_leave_the_message_alone(message: st
     assert parse_error_body(body({"error": {"message": message}})).message == message
 
 
+# Text that ast.literal_eval parses but cannot build (unhashable keys or members).
+UNBUILDABLE_LITERALS = ["{[]: 1}", "{{}}", "litellm.APIError: {[]: 1}", "{'a': {set()}}", "{{}: 2}"]
+
+
+@pytest.mark.parametrize("message", UNBUILDABLE_LITERALS)
+def test_braces_literal_eval_cannot_build_leave_the_message_alone(message: str) -> None:
+    # Regression: ast.literal_eval raised TypeError (unhashable type) out of the parser.
+    assert parse_error_body(body({"error": {"message": message}})).message == message
+    assert parse_error_body(message.encode(), "text/plain").message == message
+    error = error_from_payload(message)
+    assert (type(error), error.message) == (InternalServerError, message)
+
+
 def test_error_as_a_plain_string_and_top_level_message() -> None:
     assert parse_error_body(body({"error": "Model not found", "type": "nf"})) == ErrorDetails(
         "Model not found", "nf"
@@ -749,3 +762,11 @@ def test_litellm_without_a_key_database_reads_as_a_wrong_key():
     assert "No connected db" in text
     assert "API key in the add-on preferences" in text
     assert "shorten the text" not in text
+
+
+@pytest.mark.parametrize("cls", [LiteLLMError, APIResponseValidationError, InvalidRequestError])
+def test_a_message_over_the_limit_is_cut_once_for_every_error(cls: type[LiteLLMError]) -> None:
+    error = cls("x" * 5000)
+    assert len(error.message) == defaults.MAX_ERROR_MESSAGE_CHARS
+    assert error.message.endswith("…")
+    assert error.args == (error.message,)

@@ -178,7 +178,22 @@ def test_retry_after_http_date_with_minus_zero_zone_is_utc_not_local_time(monkey
         time.tzset()
 
 
-@pytest.mark.parametrize("bad", ["tomorrow", "-1", "nan", "inf", "Wed, 99 Foo 2024", ""])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "tomorrow",
+        "-1",
+        "nan",
+        "inf",
+        "Wed, 99 Foo 2024",
+        "",
+        # Found by make fuzz: datetime raised OverflowError for these, out of the client.
+        "Wed, 2 Oct 2015 07777777777777777777777:0 GMT",
+        "Wed, 2 Oct 99999999999 07:00:00 GMT",
+        "Wed, 2 Oct 2015 07:00:00 +9999999999999",
+        "Wed, 2 Oct 2015 07:00:00 +9999",
+    ],
+)
 def test_unusable_retry_after_is_ignored(bad: str) -> None:
     assert server_wait({"retry-after": bad}, NOW) is None
     decision = decide_retry(POLICY, 0, status=503, headers={"retry-after": bad}, random=0.0)
@@ -327,3 +342,19 @@ def test_decisions_are_consistent(attempt: int, status: int, wait, should) -> No
         assert decision.reason
     if wait is not None:
         assert decision.server_wait == wait
+
+
+def test_litellm_s_llm_provider_retry_after_is_the_wait_when_there_is_no_retry_after() -> None:
+    """What LiteLLM 1.108.7 sends past a deployment's rpm (usage-based routing), captured in
+    docs/reliability.md: 429, ``llm_provider-retry-after: 60``, no ``Retry-After``."""
+    assert server_wait({"llm_provider-retry-after": "60"}, NOW) == 60.0
+    assert server_wait({"LLM_PROVIDER-RETRY-AFTER-MS": "250"}, NOW) == 0.25
+    both = {"retry-after": "5", "llm_provider-retry-after": "60"}
+    assert server_wait(both, NOW) == 5.0  # the proxy's own word first
+    unreadable = {"retry-after": "soon", "llm_provider-retry-after": "60"}
+    assert server_wait(unreadable, NOW) == 60.0
+    decision = decide_retry(POLICY, 0, status=429, headers={"llm_provider-retry-after": "60"})
+    assert decision == RetryDecision(True, 60.0, 60.0, "server asked to wait")  # at the limit
+    brief = RetryPolicy(max_retry_wait=10.0)
+    decision = decide_retry(brief, 0, status=429, headers={"llm_provider-retry-after": "60"})
+    assert decision == RetryDecision(False, 0.0, 60.0, "server asks to wait 60 s, over the limit")

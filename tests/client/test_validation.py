@@ -17,6 +17,7 @@ from litellm_screenwriter.client.validation import (
     chunk_is_well_formed,
     describe,
     schema_errors,
+    summary,
     validate_request,
     validator,
 )
@@ -462,3 +463,19 @@ def test_schema_errors_always_read_as_lines(chunk) -> None:
         assert isinstance(problem, str)
         assert problem
         assert "\n" not in problem
+
+
+def test_a_huge_value_is_quoted_short_and_the_summary_fits_the_message_limit() -> None:
+    # Found by tests/fuzz: an enum or range problem quoted the whole value (a server may put a
+    # document where a finish reason belongs), and three problems ran past the limit.
+    body = {
+        "choices": [{"message": {"content": "x"}, "finish_reason": {"k" * 500: list(range(99))}}]
+    }
+    problems = schema_errors("completion", body)
+    assert problems
+    assert all(len(problem) < 200 for problem in problems)
+    text = summary(["a" * 200, "b" * 200, "c" * 200], "a stream chunk is malformed: ")
+    assert text.startswith("a stream chunk is malformed: aaa")
+    assert len(text) == defaults.MAX_ERROR_MESSAGE_CHARS
+    assert text.endswith("…")
+    assert summary(["one", "two", "three", "four"]) == "one; two; three"

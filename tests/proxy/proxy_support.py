@@ -34,11 +34,21 @@ ANALYSIS_MODEL = "screenwriter-analysis"
 RATE_LIMITED_MODEL = "screenwriter-rate-limited"
 BROKEN_MODEL = "screenwriter-broken"
 SLOW_MODEL = "screenwriter-slow"
-PROXY_MODELS = (TEXT_MODEL, ANALYSIS_MODEL, RATE_LIMITED_MODEL, BROKEN_MODEL, SLOW_MODEL)
+RPM_MODEL = "screenwriter-rpm"
+PROXY_MODELS = (
+    TEXT_MODEL,
+    ANALYSIS_MODEL,
+    RATE_LIMITED_MODEL,
+    BROKEN_MODEL,
+    SLOW_MODEL,
+    RPM_MODEL,
+)
 
 TEXT_REPLY = "INT. WRITERS' ROOM - NIGHT. The coffee is cold, but the scene is finally working."
 SLOW_REPLY = "Eventually, the slow model speaks."
 SLOW_DELAY = 10.0  # mock_delay of SLOW_MODEL, seconds
+RPM_REPLY = "FADE IN: one request a minute."
+RPM_WAIT = 60.0  # what LiteLLM asks a client to wait past RPM_MODEL's limit, seconds
 # The custom price of TEXT_MODEL (USD per token), so the proxy reports a non-zero cost.
 TEXT_INPUT_COST = 0.000001
 TEXT_OUTPUT_COST = 0.000002

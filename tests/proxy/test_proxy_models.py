@@ -13,6 +13,8 @@ from proxy_support import (
     CONFIG_PATH,
     PROXY_MODELS,
     RATE_LIMITED_MODEL,
+    RPM_MODEL,
+    RPM_REPLY,
     SLOW_DELAY,
     SLOW_MODEL,
     SLOW_REPLY,
@@ -36,12 +38,14 @@ from litellm_screenwriter.client import (
 pytestmark = pytest.mark.proxy
 
 # What one request to each configured model must end in: its text, or its typed error.
-EXPECTED: dict[str, str | type[LiteLLMError]] = {
+EXPECTED: dict[str, str | type[LiteLLMError] | tuple] = {
     TEXT_MODEL: TEXT_REPLY,
     ANALYSIS_MODEL: "analysis",
     RATE_LIMITED_MODEL: RateLimitError,
     BROKEN_MODEL: InternalServerError,
     SLOW_MODEL: APITimeoutError,
+    # Its text, or (when this minute's one request is already spent) a wait of 60 s.
+    RPM_MODEL: (RPM_REPLY, RateLimitError),
 }
 
 
@@ -80,6 +84,9 @@ async def test_every_listed_model_answers_once_with_its_text_or_its_typed_error(
     assert set(outcomes) == set(EXPECTED)
     for model, outcome in outcomes.items():
         expected = EXPECTED[model]
+        if isinstance(expected, tuple):  # either this text or this error
+            text, error = expected
+            expected = error if isinstance(outcome, Exception) else text
         if isinstance(expected, type):
             assert isinstance(outcome, expected), f"{model}: {outcome!r}"
             assert "\n" not in str(outcome)
