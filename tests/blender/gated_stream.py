@@ -1,8 +1,9 @@
 """Gated streams: a mock-server answer that waits, mid-stream, for the Blender script.
 
-The server writes the chunks before the gate, touches ``<gate>.sent`` in a folder both
-processes know ($LSW_GATES on the Blender side, see scripts/workflow_support.py), and waits for
-the script to touch ``<gate>.go`` before it writes the rest. Both processes read
+The server writes the chunks before the gate, writes ``<gate>.sent`` (how many characters they
+hold) in a folder both processes know ($LSW_GATES on the Blender side, see
+scripts/workflow_support.py), and waits for the script to touch ``<gate>.go`` before it writes
+the rest. Both processes read
 ``CLOCK_MONOTONIC`` (system-wide on Linux), so when the server saw the client go away compares
 with when the script acted.
 """
@@ -39,7 +40,10 @@ class Gates:
                 for index, text in enumerate(before):
                     role = "assistant" if index == 0 else None
                     await response.write(sse(chunk(text, role=role)))
-                (self.folder / f"{name}.sent").touch()
+                # Written, then renamed: the script never reads a half-written count.
+                partial = self.folder / f"{name}.partial"
+                partial.write_text(str(len("".join(before))))
+                partial.replace(self.folder / f"{name}.sent")
                 go = self.folder / f"{name}.go"
                 deadline = time.monotonic() + 30.0
                 # A file the other process touches: poll it (it cannot set an asyncio.Event).

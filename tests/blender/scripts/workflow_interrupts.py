@@ -30,6 +30,7 @@ from harness import (
 from workflow_support import (
     call,
     capture_log,
+    chars_before_gate,
     finish,
     open_gate,
     request,
@@ -40,12 +41,17 @@ from workflow_support import (
 
 
 def start_gated(operator: str, gate: str, **props):
-    """Start a request whose stream stops at ``gate``; pump until its first part is written."""
+    """Start a request whose stream stops at ``gate``; pump until all before it is written.
+
+    The server reaches the gate once it has sent its chunks, which the client may still be
+    reading: wait for every character, since the scenarios check what was kept of them.
+    """
     called = call(operator, source="Script", **props)
     job = called["job"]
     assert job is not None, f"screenwriter.{operator} submitted no job: {called}"
     assert wait_for_gate(gate), f"the server never reached gate {gate}"
-    assert pump_until(lambda: job.chars > 0 and job.state == "running", timeout=10.0), job
+    sent = chars_before_gate(gate)
+    assert pump_until(lambda: job.chars >= sent and job.state == "running", timeout=10.0), job
     return job
 
 

@@ -1,9 +1,9 @@
 """Shared steps of the workflow scripts: call operators, follow jobs, gates, captured logs.
 
 Gates let a script and the test's mock server (another process) meet at a known point of a
-stream: the server touches ``<gate>.sent`` once it has written the chunks before the gate, then
-waits for the script to touch ``<gate>.go`` before it writes the rest (``$LSW_GATES`` is the
-folder both sides use).
+stream: the server writes ``<gate>.sent`` (the number of characters before the gate) once it has
+written the chunks before the gate, then waits for the script to touch ``<gate>.go`` before it
+writes the rest (``$LSW_GATES`` is the folder both sides use).
 """
 
 from __future__ import annotations
@@ -28,6 +28,11 @@ def wait_for_gate(name: str, timeout: float = 10.0) -> bool:
             return False
         time.sleep(0.005)
     return True
+
+
+def chars_before_gate(name: str) -> int:
+    """How many characters the server wrote before gate ``name`` (once ``wait_for_gate``)."""
+    return int((GATES / f"{name}.sent").read_text())
 
 
 def open_gate(name: str) -> None:
