@@ -10,6 +10,12 @@ terminal event, ``done``, ``failed`` or ``cancelled``. A job cancelled before th
 up ends with a lone ``cancelled`` (no ``started``). A non-streamed job (``stream=False``) sends
 its whole text as one ``delta`` before ``done``, so a consumer has a single way to receive text.
 
+Two optional per-request hooks run on the worker thread, so work too slow for Blender's main
+thread never runs there: ``Request.prepare`` finishes building the request just before it is
+sent (a prompt grounded in a long screenplay), and ``Request.check`` looks at the finished
+completion (an analysis validated against its JSON Schema); what ``check`` returns is the
+``result`` of the ``done`` event.
+
 Memory stays bounded when the main thread drains slowly: a job's consecutive deltas are merged
 into one pending event, so between two ``poll()`` calls at most three events wait per job
 (``started``, one merged ``delta``, the terminal one); the merged text itself is what the
@@ -96,6 +102,17 @@ class Request:
     ``messages`` is deep-copied into a tuple of read-only mappings and ``params`` (extra request
     fields such as ``temperature``) into a read-only mapping; ``kind`` picks the client's
     timeout profile.
+
+    Two optional hooks run on the worker thread (blocking its loop while they run, so keep
+    them to tens of milliseconds, and never touch ``bpy`` in them):
+
+    - ``prepare(request) -> Request``: called once, just before sending; the request it returns
+      is the one sent (its own ``prepare`` is not called again). ``messages`` may be empty when
+      ``prepare`` fills them in.
+    - ``check(completion) -> Any``: called once the completion is complete (not for a failed or
+      cancelled job); its return value is ``Event.result`` of the ``done`` event.
+
+    Either raising ends the job ``failed`` (the exception wrapped in a ``LiteLLMError``).
     """
 
     model: str
@@ -104,6 +121,8 @@ class Request:
     stream: bool = True
     params: Mapping[str, Any] | None = None
     kind: str = "ask"
+    prepare: Callable[[Request], Request] | None = None
+    check: Callable[[Completion], Any] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model:
@@ -122,6 +141,9 @@ class Request:
         if not isinstance(params, Mapping):
             raise TypeError("Request.params must be a mapping of extra request fields")
         object.__setattr__(self, "params", types.MappingProxyType(copy.deepcopy(dict(params))))
+        for hook in ("prepare", "check"):
+            if getattr(self, hook) is not None and not callable(getattr(self, hook)):
+                raise TypeError(f"Request.{hook} must be callable or None")
 
     def __hash__(self) -> int:
         return hash(
@@ -131,21 +153,33 @@ class Request:
                 self.stream,
                 _freeze_for_hash(self.params),
                 self.kind,
+                self.prepare,
+                self.check,
             )
         )
 
     def __reduce__(self):  # MappingProxyType does not pickle; rebuild from plain copies
         return (
             _rebuild_request,
-            (self.model, _thaw(self.messages), self.stream, _thaw(self.params), self.kind),
+            (
+                self.model,
+                _thaw(self.messages),
+                self.stream,
+                _thaw(self.params),
+                self.kind,
+                self.prepare,
+                self.check,
+            ),
         )
 
 
-def _rebuild_request(model, messages, stream, params, kind) -> Request:
-    return Request(model, messages, stream=stream, params=params, kind=kind)
+def _rebuild_request(model, messages, stream, params, kind, prepare=None, check=None) -> Request:
+    return Request(
+        model, messages, stream=stream, params=params, kind=kind, prepare=prepare, check=check
+    )
 
 
-QueryAction = Literal["list_models", "check", "detect"]
+QueryAction = Literal["list_models", "check", "detect", "model_info"]
 
 
 @dataclass(frozen=True)
@@ -155,14 +189,17 @@ class Query:
     - ``list_models``: the model names the proxy offers to the key (``list[str]``);
     - ``check``: health, then the model list, which proves the key (``ServerCheck``);
     - ``detect``: the first of ``candidates`` (server URLs) whose health check answers
-      (``ServerCheck``, its ``url`` set); fails naming every address tried.
+      (``ServerCheck``, its ``url`` set); fails naming every address tried;
+    - ``model_info``: the JSON of LiteLLM's ``GET /model/info`` (what each model accepts), or
+      None when the server answers without it (an HTTP error status: not a LiteLLM proxy, or
+      a key that may not read it); fails only when the server cannot be reached.
     """
 
     action: QueryAction
     candidates: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.action not in ("list_models", "check", "detect"):
+        if self.action not in ("list_models", "check", "detect", "model_info"):
             raise ValueError(f"unknown Query action {self.action!r}")
         object.__setattr__(self, "candidates", tuple(self.candidates))
         if self.action == "detect" and not self.candidates:
@@ -186,7 +223,8 @@ class Event:
 
     ``started`` means the worker took the job up (its request may still wait for a free
     connection); ``text`` holds new text for ``delta``; ``completion`` the finished answer for
-    ``done`` (``result`` instead, for a ``Query``); ``error`` a ``LiteLLMError`` for ``failed``.
+    ``done`` (and ``result``: what a ``Query`` found, or what a ``Request.check`` returned);
+    ``error`` a ``LiteLLMError`` for ``failed``.
     """
 
     job_id: str
@@ -194,7 +232,7 @@ class Event:
     text: str = ""
     completion: Completion | None = None
     error: LiteLLMError | None = field(default=None, compare=False)
-    result: Any = None  # what a ``Query`` found, on its ``done``
+    result: Any = None  # on ``done``: a ``Query``'s finding, or ``Request.check``'s return
 
     @property
     def terminal(self) -> bool:
@@ -241,11 +279,12 @@ class _ClientSlot:
 
 
 class _Job:
-    __slots__ = ("cancel_requested", "id", "request", "slot", "task")
+    __slots__ = ("cancel_requested", "checked", "id", "request", "slot", "task")
 
     def __init__(self, job_id: str, request: Request | Query) -> None:
         self.id = job_id
         self.request = request
+        self.checked: Any = None  # what Request.check returned
         self.task: asyncio.Task | None = None  # set on the loop when the job starts
         self.slot: _ClientSlot | None = None
         self.cancel_requested = False
@@ -561,6 +600,19 @@ class Worker:
         client = await slot.ready()
         if isinstance(request, Query):
             return await _run_query(request, client, slot.config)
+        if request.prepare is not None:
+            prepared = request.prepare(request)
+            if not isinstance(prepared, Request):
+                raise TypeError(
+                    f"Request.prepare returned {type(prepared).__name__}, not a Request"
+                )
+            request = prepared
+        completion = await self._chat(job, client, request)
+        if request.check is not None:
+            job.checked = request.check(completion)
+        return completion
+
+    async def _chat(self, job: _Job, client: LiteLLMClient, request: Request) -> Completion:
         messages = _thaw(request.messages)
         params = _thaw(request.params)
         if not request.stream:
@@ -589,7 +641,7 @@ class Worker:
             if error is None and isinstance(job.request, Query):
                 event = Event(job.id, "done", result=task.result())
             elif error is None:
-                event = Event(job.id, "done", completion=task.result())
+                event = Event(job.id, "done", completion=task.result(), result=job.checked)
             elif job.cancel_requested:  # torn down while cancelling: still a cancellation
                 event = Event(job.id, "cancelled")
             else:
@@ -673,6 +725,13 @@ async def _run_query(query: Query, client: LiteLLMClient, config: ClientConfig) 
     """Run a utility query on the worker's loop."""
     if query.action == "list_models":
         return await client.list_models()
+    if query.action == "model_info":
+        from .client import APIStatusError
+
+        try:
+            return await client.model_info()
+        except APIStatusError:  # no model info here: callers fall back to documented defaults
+            return None
     if query.action == "check":
         health = await client.health()
         models = await client.list_models()  # needs the key: proves it is accepted

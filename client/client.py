@@ -329,6 +329,13 @@ class LiteLLMClient:
             )
         return [item["id"] for item in data["data"]]
 
+    async def model_info(self) -> Any:
+        """The JSON of LiteLLM's ``GET /model/info``: per model (``data[].model_name``) its
+        ``model_info`` with ``max_input_tokens``, ``max_output_tokens`` and
+        ``supports_response_schema`` where LiteLLM knows them. A server without it (not a
+        LiteLLM proxy) raises ``NotFoundError``."""
+        return await self._get_json(defaults.MODEL_INFO_PATH)
+
     async def health(self) -> Health:
         """Ask the proxy whether it is alive (and ready, where it says). Raises
         ``APIConnectionError`` when nothing answers at all."""

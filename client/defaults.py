@@ -38,6 +38,7 @@ __all__ = [
     "MAX_ERROR_MESSAGE_CHARS",
     "MAX_HEADER_PAUSE",
     "MODELS_PATH",
+    "MODEL_INFO_PATH",
     "REQUEST_ID_HEADERS",
     "RETRYABLE_STATUSES",
     "SCHEMA_DIR",
@@ -53,6 +54,7 @@ BASE_URL_ENVS = ("LITELLM_BASE_URL", "LITELLM_PROXY_URL")
 API_KEY_ENV = "LITELLM_API_KEY"
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
+MODEL_INFO_PATH = "/model/info"  # LiteLLM's own: each model's context window and features
 HEALTH_LIVELINESS_PATH = "/health/liveliness"
 HEALTH_READINESS_PATH = "/health/readiness"
 

@@ -654,3 +654,20 @@ async def test_a_body_of_control_characters_is_quoted_within_the_message_limit(m
             await client.complete("mock-echo", USER)
     assert len(caught.value.message) == client_defaults.MAX_ERROR_MESSAGE_CHARS
     assert caught.value.message.endswith("…")
+
+
+async def test_model_info_returns_litellms_json_with_the_key():
+    info = {"data": [{"model_name": "mock-echo", "model_info": {"max_input_tokens": 8192}}]}
+    with MockServer(api_key="sk-right", model_info=info) as server:
+        async with LiteLLMClient(config_for(server, api_key="sk-right")) as client:
+            assert await client.model_info() == info
+    assert server.requests[0].path == "/model/info"
+    assert server.requests[0].headers["Authorization"] == "Bearer sk-right"
+
+
+async def test_model_info_from_a_server_without_it_is_not_found(mock_server):
+    from litellm_screenwriter.client import NotFoundError
+
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        with pytest.raises(NotFoundError):
+            await client.model_info()

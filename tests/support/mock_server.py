@@ -412,7 +412,9 @@ class MockServer:
 
     ``api_key`` makes it demand ``Authorization: Bearer <api_key>`` (401 otherwise), like a
     LiteLLM proxy with a master key (queued answers are served whatever the key);
-    ``ssl_context`` serves HTTPS; ``ready=False`` makes ``/health/readiness`` answer 503.
+    ``ssl_context`` serves HTTPS; ``ready=False`` makes ``/health/readiness`` answer 503;
+    ``model_info`` is the body of ``GET /model/info`` (None: 404, as from a server that is
+    not a LiteLLM proxy).
     """
 
     def __init__(
@@ -422,8 +424,10 @@ class MockServer:
         ssl_context: ssl.SSLContext | None = None,
         models: Iterable[str] = (ECHO_MODEL, "mock-analysis"),
         ready: bool = True,
+        model_info: Mapping[str, Any] | None = None,
     ) -> None:
         self.api_key = api_key
+        self.model_info = model_info
         self.ssl_context = ssl_context
         self.models = list(models)
         self.ready = ready
@@ -485,6 +489,7 @@ class MockServer:
         app.router.add_post("/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/models", self._models)
+        app.router.add_get("/model/info", self._model_info)
         app.router.add_get("/health/liveliness", self._liveliness)
         app.router.add_get("/health/readiness", self._readiness)
         self._runner = web.AppRunner(
@@ -661,6 +666,14 @@ class MockServer:
             return web.json_response({"object": "list", "data": data})
 
         return await self._serve(request, listing)
+
+    async def _model_info(self, request: web.Request) -> web.StreamResponse:
+        async def info(r: web.Request, s: MockServer, rec: Recorded) -> web.Response:
+            if s.model_info is None:
+                return web.json_response({"detail": "Not Found"}, status=404)
+            return web.json_response(dict(s.model_info))
+
+        return await self._serve(request, info)
 
     async def _liveliness(self, request: web.Request) -> web.StreamResponse:
         async def alive(r: web.Request, s: MockServer, rec: Recorded) -> web.Response:

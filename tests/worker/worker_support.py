@@ -84,10 +84,9 @@ def check_sequences(events: Iterable[Event]) -> dict[str, list[Event]]:
         else:
             assert types == ["cancelled"], (job_id, types)
         last = job_events[-1]
-        if last.type == "done" and last.result is None:  # a chat: its text came as deltas
-            assert last.completion is not None
+        if last.type == "done" and last.completion is not None:  # a chat: text came as deltas
             assert text_of(job_events) == last.completion.text, job_id
-        elif last.type == "done":  # a Query: a result, no text
+        elif last.type == "done":  # a Query: a result (None for no model info), no text
             assert last.completion is None
             assert text_of(job_events) == "", job_id
         if last.type == "failed":
