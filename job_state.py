@@ -47,11 +47,22 @@ _MIN_RATE_SECONDS = 0.2  # a rate over less streaming time than this says nothin
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a request came from, for what its result does: the scene, the question asked."""
+    """Where a request came from, for what its result does: the scene, the question asked.
+
+    ``built`` holds the messages when the worker thread builds them (``Request.prepare``):
+    then the question is their last message, known once the request was sent.
+    """
 
     scene_name: str
     question: str
     fresh: bool = False  # start the type's conversation anew with this exchange
+    built: Any = field(default=None, compare=False)  # grounding.DeferredMessages
+
+    @property
+    def asked(self) -> str:
+        """The question as sent (the last message of the built messages, when built)."""
+        messages = getattr(self.built, "messages", None)
+        return messages[-1]["content"] if messages else self.question
 
 
 @dataclass(frozen=True)

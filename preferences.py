@@ -19,6 +19,23 @@ __all__ = ["ScreenwriterPreferences", "client_config", "get_preferences"]
 
 DEFAULT_BASE_URL = "http://localhost:4000"
 DEFAULT_MODEL = "gpt-4o-mini"
+# Prompt tokens per request type: screenplay.kinds.DEFAULT_BUDGET (a 120-page feature fits),
+# written out so that loading the preferences does not import screenplay/ at Blender start-up;
+# tests/blender/test_grounded.py checks that the two agree.
+DEFAULT_BUDGET = 6000
+MIN_BUDGET = 1000  # below this not even the scene at the cursor fits
+
+
+def _budget(kind: str) -> IntProperty:
+    """A request type's prompt-token budget (default: the screenplay layer's)."""
+    return IntProperty(
+        name=kind.capitalize(),
+        description=f"Most prompt tokens a {kind} request sends: the scene at the cursor, the "
+        "conversation, the outline and the scenes around it, as far as they fit",
+        default=DEFAULT_BUDGET,
+        min=MIN_BUDGET,
+        soft_max=64000,
+    )
 
 
 def _model_items(_self: bpy.types.AddonPreferences, _context: bpy.types.Context) -> list:
@@ -81,6 +98,18 @@ class ScreenwriterPreferences(bpy.types.AddonPreferences):
         description="Reuse answers to identical requests at temperature 0",
         default=False,
     )
+    dialogue_budget: _budget("dialogue")
+    description_budget: _budget("description")
+    suggestions_budget: _budget("suggestions")
+    ask_budget: _budget("ask")
+    analysis_context_tokens: IntProperty(
+        name="Analysis Context",
+        description="The model's context window in tokens for Analyze Script, which splits a "
+        "script that does not fit into parts of whole scenes (0: ask LiteLLM's model info, "
+        "else 32,768)",
+        default=0,
+        min=0,
+    )
     log_file: StringProperty(
         name="Request Log",
         description="Optional JSON-lines log of every request (keys are never written)",
@@ -111,6 +140,17 @@ class ScreenwriterPreferences(bpy.types.AddonPreferences):
         box.prop(self, "max_retries")
         box.prop(self, "timeout_scale")
         box.prop(self, "use_cache")
+        box = layout.box()
+        box.label(text="Context")
+        col = box.column(align=True)
+        for kind in ("dialogue", "description", "suggestions", "ask"):
+            col.prop(self, f"{kind}_budget")
+        box.prop(self, "analysis_context_tokens")
+        from .grounding import templates_folder
+
+        folder = templates_folder()
+        if folder is not None:
+            box.label(text=f"Templates override: {folder}", icon="FILE_FOLDER")
         box = layout.box()
         box.label(text="Security and logging")
         box.prop(self, "verify_tls")

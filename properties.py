@@ -1,5 +1,6 @@
-"""What the screenwriter's work keeps in the .blend file: the prompt, the screenplay's name and
-one conversation per request type.
+"""What the screenwriter's work keeps in the .blend file: the prompt, the screenplay's name,
+one conversation per request type, the checked script analysis and which timeline markers the
+extension made.
 
 Stored on the scene so it travels with the screenplay. Each request type has its own
 conversation, so an analysis (a long JSON answer) is never sent along with a dialogue request.
@@ -49,6 +50,18 @@ class ScreenwriterSceneSettings(bpy.types.PropertyGroup):
         default=True,
     )
     conversations: CollectionProperty(type=ScreenwriterConversation, options={"HIDDEN"})
+    analysis: StringProperty(
+        name="Analysis",
+        description="The latest script analysis that matched the schema (JSON); "
+        "'Screenwriter Analysis' shows it as a breakdown",
+        options={"HIDDEN"},
+    )
+    scene_markers: StringProperty(
+        name="Scene Markers",
+        description="The timeline markers Scene Markers made (JSON list of [name, frame]), "
+        "so running it again replaces them and no other marker",
+        options={"HIDDEN"},
+    )
 
 
 def scene_settings(context: bpy.types.Context) -> ScreenwriterSceneSettings:

@@ -6,6 +6,12 @@ declarations, and what a finished answer does is named here (``on_done``) and ca
 or a type that grounds its request in the scene under the cursor, changes this file only: its
 ``build_messages`` hook gets everything the operator read (``RequestInput``) and
 ``response_format`` is sent with the request as is.
+
+The hook is pure and runs on the worker thread (``Request.prepare``: a grounded prompt parses
+the whole screenplay, too slow for Blender's main thread on a feature). Dialogue, description,
+suggestions and ask are grounded in the scene at the screenplay's cursor within their token
+budget (``grounded_messages``); the analysis is a chain of requests of its own
+(``flow="analysis"``, ``analysis_run.py``).
 """
 
 from __future__ import annotations
@@ -16,13 +22,23 @@ from typing import Any, Literal
 
 from . import prompts
 
-__all__ = ["REQUEST_TYPES", "RESULT_ACTIONS", "RequestInput", "RequestType", "by_operator"]
+__all__ = [
+    "REQUEST_TYPES",
+    "RESULT_ACTIONS",
+    "GroundedMessages",
+    "RequestInput",
+    "RequestType",
+    "by_operator",
+    "grounded_messages",
+]
 
 # What a finished answer can do, by name (the Blender side, results.py, implements each):
 # - "remember": add the question and the answer to the type's own conversation on the scene;
-# - "render_analysis": replace the output text with the readable breakdown of the JSON answer
-#   (a model that drifted from the format keeps its raw answer, and the message says so).
-RESULT_ACTIONS = ("remember", "render_analysis")
+# - "note_grounding": say in the job's message which scene the request was grounded in and how
+#   many of its budget's prompt tokens it took;
+# - "analysis_step": the answer to one request of an analysis: checked (on the worker), it
+#   leads to the repair, the next part, or the stored and rendered analysis (analysis_run.py).
+RESULT_ACTIONS = ("remember", "note_grounding", "analysis_step")
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,8 @@ class RequestInput:
     cursor_line: int = 1
     selection: tuple[int, int] | None = None
     source_name: str = ""
+    budget: int | None = None  # prompt tokens (None: the screenplay layer's default)
+    templates_dir: str | None = None  # the writer's prompt templates folder
 
 
 def default_messages(request_type: RequestType, given: RequestInput) -> list[dict]:
@@ -50,6 +68,33 @@ def default_messages(request_type: RequestType, given: RequestInput) -> list[dic
     )
 
 
+class GroundedMessages(list):
+    """The messages of a grounded request (a plain list of message dicts) with the
+    ``screenplay.Prompt`` they came from: which scene, which scenes in full, the tokens."""
+
+    prompt: Any = None
+
+
+def grounded_messages(request_type: RequestType, given: RequestInput) -> list[dict]:
+    """The scene at the cursor (or the selected lines), the outline, the scenes around it and,
+    for dialogue, the characters' earlier lines, within ``given.budget`` prompt tokens."""
+    from .screenplay import build_prompt  # on the worker thread, at the first request
+
+    prompt = build_prompt(
+        request_type.kind,
+        given.script,
+        line=given.cursor_line,
+        selection=given.selection,
+        question=given.prompt,
+        history=given.history,
+        budget=given.budget,
+        templates_dir=given.templates_dir,
+    )
+    messages = GroundedMessages(prompt.messages)
+    messages.prompt = prompt
+    return messages
+
+
 @dataclass(frozen=True)
 class RequestType:
     """One request type: everything the operator, the panel and the result need to know.
@@ -57,7 +102,8 @@ class RequestType:
     ``kind`` names the client's timeout profile and the type's conversation; ``operator`` is
     the operator's name under ``screenwriter.``; ``output`` says whether an answer replaces the
     output text or is appended to it (a chat log); ``typical_tokens`` is the length of a usual
-    answer, which the progress bar fills toward (a guide, not a limit: nothing is cut).
+    answer, which the progress bar fills toward (a guide, not a limit: nothing is cut);
+    ``flow`` says what the operator starts: one request, or the analysis chain.
     """
 
     kind: str
@@ -75,6 +121,7 @@ class RequestType:
         default=default_messages, compare=False, repr=False
     )
     on_done: tuple[str, ...] = ("remember",)
+    flow: Literal["request", "analysis"] = "request"
 
     def __post_init__(self) -> None:
         unknown = set(self.on_done) - set(RESULT_ACTIONS)
@@ -107,10 +154,12 @@ REQUEST_TYPES: dict[str, RequestType] = {
             icon="VIEWZOOM",
             output_text="Screenwriter Analysis",
             instruction=prompts.ANALYSIS_INSTRUCTION,
-            description="Logline, genre, tone, structure, characters, strengths and weaknesses "
-            "of the whole screenplay, as a readable breakdown",
+            description="Logline, genre, tone, acts, characters, every scene, strengths and "
+            "weaknesses of the whole screenplay, checked and kept with the scene, as a "
+            "readable breakdown",
             typical_tokens=900,
-            on_done=("remember", "render_analysis"),
+            on_done=("analysis_step",),
+            flow="analysis",
         ),
         RequestType(
             kind="dialogue",
@@ -119,7 +168,9 @@ REQUEST_TYPES: dict[str, RequestType] = {
             icon="OUTLINER_DATA_SPEAKER",
             output_text="Screenwriter Dialogue",
             instruction=prompts.DIALOGUE_INSTRUCTION,
-            description="The next exchange of dialogue for the scene, in Fountain",
+            description="The dialogue that comes next at the screenplay's cursor, in Fountain",
+            build_messages=grounded_messages,
+            on_done=("remember", "note_grounding"),
         ),
         RequestType(
             kind="description",
@@ -128,7 +179,9 @@ REQUEST_TYPES: dict[str, RequestType] = {
             icon="SCENE",
             output_text="Screenwriter Scene",
             instruction=prompts.DESCRIPTION_INSTRUCTION,
-            description="The scene as a director of photography would set it up in Blender",
+            description="The scene at the cursor as a director of photography would set it up",
+            build_messages=grounded_messages,
+            on_done=("remember", "note_grounding"),
         ),
         RequestType(
             kind="suggestions",
@@ -137,8 +190,10 @@ REQUEST_TYPES: dict[str, RequestType] = {
             icon="LIGHT",
             output_text="Screenwriter Ideas",
             instruction=prompts.SUGGESTIONS_INSTRUCTION,
-            description="Five concrete ideas to develop the story",
+            description="Five concrete ideas to develop the story from the scene at the cursor",
             typical_tokens=500,
+            build_messages=grounded_messages,
+            on_done=("remember", "note_grounding"),
         ),
         RequestType(
             kind="ask",
@@ -151,6 +206,8 @@ REQUEST_TYPES: dict[str, RequestType] = {
             output="append",
             needs_prompt=True,
             typical_tokens=300,
+            build_messages=grounded_messages,
+            on_done=("remember", "note_grounding"),
         ),
     )
 }

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import bpy
 
-from . import job_state, status, text_io
+from . import job_state, status
 from .job_state import Job
 from .request_types import REQUEST_TYPES
 
@@ -56,29 +56,36 @@ def remember(job: Job) -> str:
     # should say what the writer read.
     from .text_normalize import normalize
 
-    stored.add_exchange(origin.question, normalize(job.completion.text) if job.completion else "")
+    answer = normalize(job.completion.text) if job.completion else ""
+    stored.add_exchange(origin.asked, answer)
     store_conversation(settings, job.kind, stored.to_json(), len(stored) // 2)
     return ""
 
 
-def render_analysis(job: Job) -> str:
-    """Replace the JSON answer with its readable breakdown; a drifted answer stays as it came."""
-    from .analysis import render_analysis as render
-
-    text = bpy.data.texts.get(job.text_name)
-    if text is None or job.completion is None:
+def note_grounding(job: Job) -> str:
+    """Which scene the request was grounded in and how much of its budget it took."""
+    built = getattr(job.origin, "built", None)
+    prompt = getattr(getattr(built, "messages", None), "prompt", None)  # a screenplay.Prompt
+    if prompt is None:
         return ""
-    try:
-        rendered = render(job.completion.text)
-    except ValueError as exc:  # the model drifted from the format: say so, keep the raw text
-        return str(exc)
-    text_io.replace(text, rendered)
-    return ""
+    where = f"Scene {prompt.focus}" if prompt.focus else "The screenplay (no scene heading)"
+    return (
+        f"{where}, {len(prompt.scenes)} scenes in full: {prompt.tokens:,} of "
+        f"{prompt.budget:,} prompt tokens."
+    )
+
+
+def analysis_step(job: Job) -> str:
+    """One answer of an analysis: its check leads to a repair, the next part, or the end."""
+    from . import analysis_run
+
+    return analysis_run.answered(job)
 
 
 REQUEST_ACTIONS: dict[str, Callable[[Job], str]] = {
     "remember": remember,
-    "render_analysis": render_analysis,
+    "note_grounding": note_grounding,
+    "analysis_step": analysis_step,
 }
 
 
@@ -133,10 +140,18 @@ def detected(job: Job) -> str:
     return ""
 
 
+def model_info_read(job: Job) -> str:
+    """The first step of an analysis: the model's limits are known, the analysis is sent."""
+    from . import analysis_run
+
+    return analysis_run.info_read(job)
+
+
 QUERY_ACTIONS: dict[str, Callable[[Job], str]] = {
     "check": checked,
     "list_models": models_listed,
     "detect": detected,
+    "model_info": model_info_read,
 }
 
 

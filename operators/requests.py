@@ -12,10 +12,11 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, StringProperty
 
-from .. import bridge, job_state, screen, text_io
+from .. import analysis_run, bridge, job_state, screen
+from ..grounding import DeferredMessages, request_input, screenplay_text, templates_folder
 from ..preferences import get_preferences
 from ..properties import conversation_data, scene_settings
-from ..request_types import REQUEST_TYPES, RequestInput, RequestType
+from ..request_types import REQUEST_TYPES, RequestType
 
 __all__ = ["classes", "find_source_text", "refusal"]
 
@@ -66,7 +67,7 @@ def refusal(
     problem = online_access_problem(server_url())
     if problem:
         return problem
-    if job_state.busy_output(rtype.output_text) is not None:
+    if _busy(rtype):
         return (
             f"An answer is still streaming into '{rtype.output_text}': wait for it, or cancel "
             "it first."
@@ -124,27 +125,40 @@ class _RequestOperator(bpy.types.Operator):
         prompt = (self.prompt or (settings.prompt if rtype.needs_prompt else "")).strip()
         model = prefs.model.strip()
 
+        if rtype.flow == "analysis":  # the whole script, checked: see analysis_run
+            analysis_run.start(
+                context.scene,
+                screenplay_text(source),
+                output_text=rtype.output_text,
+                model=model,
+                params=rtype.params(prefs.temperature),
+                context_tokens=prefs.analysis_context_tokens,
+                templates_dir=templates_folder(),
+                typical_tokens=rtype.typical_tokens,
+            )
+            show_text(context, rtype.output_text, source.name)
+            self.report({"INFO"}, f"{rtype.label}: asking {model} about '{source.name}'…")
+            return {"FINISHED"}
+
         from ..results import load_conversation
 
         fresh = self.new_conversation or not settings.continue_conversation
         conversation = load_conversation("" if fresh else conversation_data(settings, rtype.kind))
-        # This type's turns so far, trimmed oldest-first to the conversation's own budget
-        # (8,000 estimated tokens). The screenplay is capped on its own and put in front, so a
-        # long script never crowds out the last exchange.
+        # This type's turns so far; a grounded type keeps the newest that fit a third of its
+        # budget.
         history = [m for m in conversation.messages_for_request() if m["role"] != "system"]
-        messages = rtype.build_messages(
-            rtype,
-            RequestInput(
-                script=text_io.read(source),
-                prompt=prompt,
-                history=tuple(history),
-                cursor_line=source.current_line_index + 1,
-                selection=_selection(source),
-                source_name=source.name,
-            ),
+        # Read here (the text, the cursor, the budget); built on the worker thread, as the
+        # parse of a long script would hold up Blender's main thread.
+        deferred = DeferredMessages(
+            rtype, request_input(source, rtype.kind, prefs, history, prompt)
         )
         request = Request(
-            model, messages, stream=True, params=rtype.params(prefs.temperature), kind=rtype.kind
+            model,
+            (),
+            stream=True,
+            params=rtype.params(prefs.temperature),
+            kind=rtype.kind,
+            prepare=deferred.prepare,
         )
         bridge.submit(
             request,
@@ -152,12 +166,18 @@ class _RequestOperator(bpy.types.Operator):
             text_name=rtype.output_text,
             header=f"## {prompt}\n\n" if rtype.append else "",
             append=rtype.append,
-            origin=job_state.Origin(context.scene.name, messages[-1]["content"], fresh),
+            origin=job_state.Origin(context.scene.name, "", fresh, built=deferred),
             typical_tokens=rtype.typical_tokens,
         )
         show_text(context, rtype.output_text, source.name)
         self.report({"INFO"}, f"{rtype.label}: asking {model}…")
         return {"FINISHED"}
+
+
+def _busy(rtype: RequestType) -> bool:
+    """An answer streams into the type's output, or an analysis into it is between steps."""
+    output = rtype.output_text
+    return job_state.busy_output(output) is not None or analysis_run.running(output)
 
 
 def _context_free_refusal(rtype: RequestType, context: bpy.types.Context) -> str | None:
@@ -169,25 +189,12 @@ def _context_free_refusal(rtype: RequestType, context: bpy.types.Context) -> str
     problem = online_access_problem(server_url())
     if problem:
         return problem
-    if job_state.busy_output(rtype.output_text) is not None:
+    if _busy(rtype):
         return (
             f"An answer is still streaming into '{rtype.output_text}': wait for it, or cancel "
             "it first."
         )
     return None
-
-
-def _selection(text: bpy.types.Text) -> tuple[int, int] | None:
-    """The 1-based first and last lines of the text's selection (None without one)."""
-    ends = sorted(
-        [
-            (text.current_line_index, text.current_character),
-            (text.select_end_line_index, text.select_end_character),
-        ]
-    )
-    if ends[0] == ends[1]:
-        return None
-    return ends[0][0] + 1, ends[1][0] + 1
 
 
 def show_text(context: bpy.types.Context, text_name: str, source_name: str) -> None:
