@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import bpy
 
-from . import jobs, requests, server
+from . import insert, jobs, markers, requests, server
 
 __all__ = ["classes", "register", "unregister"]
 
-classes = (*requests.classes, *jobs.classes, *server.classes)
+classes = (*requests.classes, *jobs.classes, *server.classes, *insert.classes, *markers.classes)
 
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -57,6 +57,9 @@ def draw_main(layout: bpy.types.UILayout, context: bpy.types.Context) -> None:
             asks.append(rtype)
         else:
             col.operator(rtype.idname, text=rtype.label, icon=rtype.icon)
+    row = layout.row(align=True)
+    row.operator("screenwriter.insert_answer", icon="PASTEDOWN")
+    row.operator("screenwriter.scene_markers", icon="MARKER_HLT")
     for rtype in asks:
         box = layout.box()
         box.prop(settings, "prompt", text="")
