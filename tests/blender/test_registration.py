@@ -21,7 +21,8 @@ NOTHING_LEFT = {
     "scene_property": False,
 }
 REQUIRED_OPERATORS = {"analyze_script", "generate_dialogue", "describe_scene", "suggest_ideas",
-                      "ask", "cancel", "new_conversation"}  # fmt: skip
+                      "ask", "cancel", "new_conversation", "scene_markers",
+                      "insert_answer"}  # fmt: skip
 # What stock Blender lacks and the extension must bring: imported from its own site-packages.
 MUST_BE_BUNDLED = ("aiohttp", "jsonschema", "yarl", "multidict", "frozenlist", "rpds")
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from litellm_screenwriter.screenplay.context import CURSOR_MARK
 from tests.blender.scripts.text_samples import PROMPT, SAMPLES, one_per_character
 from tests.support.mock_server import MockServer, Recorded, chunk, stream
 
@@ -107,7 +108,9 @@ def test_the_server_received_the_readable_part_of_the_broken_screenplay(run) -> 
     chats: list[Recorded] = run[1].chat_requests
     broken_requests = chats[-4:]
     for recorded in broken_requests:
-        assert replaced(BROKEN_SCRIPT) in recorded.json["messages"][0]["content"]
+        # the whole (one-scene) screenplay is its scene at the cursor, the cursor line marked
+        system = recorded.json["messages"][0]["content"].replace(f"{CURSOR_MARK}\n", "")
+        assert replaced(BROKEN_SCRIPT) in system
 
 
 def test_an_answer_appended_to_a_broken_text_lands_after_it(run) -> None:

@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from litellm_screenwriter.analysis import render_analysis
+from litellm_screenwriter.screenplay import parse, render_analysis
+from litellm_screenwriter.screenplay.templates import load_template
 from tests.blender.gated_stream import Gates
+from tests.screenplay.analysis_support import analysis_for
 from tests.support.mock_server import MockServer, stream
 
 pytestmark = pytest.mark.skipif(
@@ -38,16 +40,7 @@ pytestmark = pytest.mark.skipif(
 
 ASK_1 = ["The keeper", " lit it", " at dusk."]
 ASK_2 = ["Because the", " ship is", " due."]
-ANALYSIS = {
-    "logline": "A lighthouse keeper finds the lamp lit by someone else.",
-    "genre": "Mystery",
-    "tone": "Brooding",
-    "structure": [{"act": "Act I", "summary": "Mara climbs the stairs."}],
-    "characters": [{"name": "MARA", "role": "protagonist", "arc": "From doubt to resolve"}],
-    "strengths": ["Atmosphere"],
-    "weaknesses": ["Thin stakes"],
-    "suggestions": ["Show the ship earlier"],
-}
+ANALYSIS = analysis_for([1], 1)  # the one scene of harness.screenplay()
 ANALYSIS_TEXT = json.dumps(ANALYSIS, indent=1)
 MALFORMED = ['{"logline": "A keeper', ' alone", "genre": }']
 DIALOGUE = ["MARA\n", "Who's there?\n\n", "TOM\n", "Only the sea."]
@@ -94,6 +87,7 @@ def requests_run(blender_run, gates: Gates) -> Iterator[Run]:
             stream(ASK_2, delay=0.02),
             stream(split(ANALYSIS_TEXT, 12)),
             stream(MALFORMED),
+            stream(MALFORMED),  # the answer to the repair request
             stream(DIALOGUE, delay=0.01),
             stream(SCENE),
             stream(IDEAS),
@@ -170,8 +164,8 @@ def test_a_json_analysis_is_rendered_as_a_breakdown(requests_run: Run) -> None:
     valid = requests_run.report["analyses"]["valid"]
     assert valid["state"] == "done", valid
     assert valid["text_name"] == "Screenwriter Analysis"
-    assert valid["text"] == render_analysis(ANALYSIS_TEXT)
-    assert "Logline: A lighthouse keeper" in valid["text"]
+    assert valid["text"] == render_analysis(ANALYSIS, parse(requests_run.report["script"]))
+    assert f"Logline: {ANALYSIS['logline']}" in valid["text"]
     assert "post-processing failed" not in valid["message"]
 
 
@@ -179,6 +173,7 @@ def test_a_malformed_analysis_keeps_the_raw_answer_and_says_so(requests_run: Run
     malformed = requests_run.report["analyses"]["malformed"]
     assert malformed["state"] == "done", malformed
     assert malformed["text"] == "".join(MALFORMED)
+    assert "still does not match the schema after one repair" in malformed["message"]
     assert "raw answer is kept" in malformed["message"], malformed["message"]
     # A model drifting from the format is not a bug: no traceback in the log.
     assert requests_run.report["log_errors"] == []
@@ -203,16 +198,22 @@ def test_each_request_type_writes_its_own_text(
     assert name in requests_run.report["outputs"]["texts"]
 
 
-def test_the_request_types_send_their_own_instructions(requests_run: Run) -> None:
-    from litellm_screenwriter.request_types import REQUEST_TYPES
+def instruction_start(kind: str) -> str:
+    """The start of a request type's template, before its first placeholder."""
+    return load_template(kind).split("$", 1)[0]
 
+
+def test_the_request_types_send_their_own_instructions(requests_run: Run) -> None:
     chats = requests_run.server.chat_requests
     kinds = ["analysis", "analysis", "dialogue", "description", "suggestions"]
-    for recorded, kind in zip(chats[2:7], kinds, strict=True):
+    # chats[4] is the malformed analysis's repair request
+    for recorded, kind in zip([*chats[2:4], *chats[5:8]], kinds, strict=True):
         user = recorded.json["messages"][-1]
         assert user["role"] == "user"
-        assert user["content"].startswith(REQUEST_TYPES[kind].instruction), kind
-    assert requests_run.report["script"] in chats[2].json["messages"][0]["content"]
+        assert user["content"].startswith(instruction_start(kind)), kind
+    # the analysis sees the whole screenplay, scene by scene
+    whole = requests_run.report["script"].strip()
+    assert f"## SCENE 1\n{whole}" in chats[2].json["messages"][0]["content"]
 
 
 def test_pump_is_fast_while_a_job_runs_and_stops_when_idle(requests_run: Run) -> None:
@@ -248,42 +249,43 @@ def test_a_request_into_a_text_still_streaming_is_refused(requests_run: Run) -> 
 
 
 def test_requests_of_different_types_stream_at_once(requests_run: Run) -> None:
-    from litellm_screenwriter.request_types import REQUEST_TYPES
-
     at_once = requests_run.report["at_once"]
     names = ["Screenwriter Dialogue", "Screenwriter Scene", "Screenwriter Ideas"]
     kinds = ["dialogue", "description", "suggestions"]
     for end, name, kind in zip(at_once["ends"], names, kinds, strict=True):
         assert_ended(end, "done")
         assert end["text_name"] == name
-        assert end["text"].startswith(f"Echo: {REQUEST_TYPES[kind].instruction}"), end["text"]
+        assert end["text"].startswith(f"Echo: {instruction_start(kind)}"), end["text"]
     # Each answer ending adds its exchange to its own type's conversation, and nowhere else.
     added = at_once["added"]
     for end, kind in zip(at_once["ends"], kinds, strict=True):
         assert [m["role"] for m in added[kind]] == ["user", "assistant"], kind
         assert added[kind][1]["content"] == end["text"], kind
     assert added["analysis"] == added["ask"] == []
-    # Before: two analyses, two dialogues (one of them the burst), one description, one idea
-    # list, two questions; the stored exchange counts follow.
+    # Before: two dialogues (one of them the burst), one description, one idea list, two
+    # questions; the two analyses are stored with the scene, in no conversation.
     assert at_once["turns_before"] == {
-        "analysis": 4, "dialogue": 4, "description": 2, "suggestions": 2, "ask": 4
+        "analysis": 0, "dialogue": 4, "description": 2, "suggestions": 2, "ask": 4
     }  # fmt: skip
     assert at_once["exchanges"] == {
-        "analysis": 2, "dialogue": 3, "description": 2, "suggestions": 2, "ask": 2
+        "dialogue": 3, "description": 2, "suggestions": 2, "ask": 2
     }  # fmt: skip
 
 
 def test_a_dialogue_request_never_carries_the_analysis(requests_run: Run) -> None:
     """Conversations are per request type: the analysis JSON stays out of other requests."""
     chats = requests_run.server.chat_requests
-    first_dialogue = chats[4].json["messages"]
+    first_dialogue = chats[5].json["messages"]
     assert [m["role"] for m in first_dialogue] == ["system", "user"]
-    later = [c.json["messages"] for c in chats[5:]]
+    later = [c.json["messages"] for c in chats[6:]]
     for messages in later:
         assert not any('"logline"' in m["content"] for m in messages if m["role"] != "system")
-    # The second analysis did continue the analysis conversation.
+    # An analysis is never part of a conversation: the second one starts afresh, and only its
+    # repair request carries the answer it repairs.
     second_analysis = chats[3].json["messages"]
-    assert [m["role"] for m in second_analysis] == ["system", "user", "assistant", "user"]
+    assert [m["role"] for m in second_analysis] == ["system", "user"]
+    repair = chats[4].json["messages"]
+    assert [m["role"] for m in repair] == ["system", "user", "assistant", "user"]
 
 
 def test_a_missing_source_text_is_refused_with_a_clear_report(requests_run: Run) -> None:
@@ -305,8 +307,8 @@ def test_an_empty_prompt_is_refused_for_ask(requests_run: Run) -> None:
         assert refused["job"] is None, key
         assert "Prompt field" in refused["error"], refused
     assert refusals["jobs_added"] == 0
-    # Only the answered requests ever reached the server: 8 scripted, 3 echoed at once.
-    assert len(requests_run.server.chat_requests) == 8 + 3
+    # Only the answered requests ever reached the server: 9 scripted, 3 echoed at once.
+    assert len(requests_run.server.chat_requests) == 9 + 3
     assert requests_run.server.pending == 0
 
 

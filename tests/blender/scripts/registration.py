@@ -33,7 +33,7 @@ BUNDLED = ("aiohttp", "jsonschema", "certifi", "yarl", "multidict", "frozenlist"
 # The operators of the design; the test decides which must exist.
 OPERATORS = ("analyze_script", "generate_dialogue", "describe_scene", "suggest_ideas", "ask",
              "cancel", "new_conversation", "refresh_models", "test_connection",
-             "detect_server", "show_reports")  # fmt: skip
+             "detect_server", "show_reports", "scene_markers", "insert_answer")  # fmt: skip
 
 
 def registration(classes: list[type]) -> dict:

@@ -1,7 +1,8 @@
 """Every request operator end to end, the pump's intervals and delta coalescing, refusals.
 
 The test's mock server ($LSW_SERVER_URL) answers the chat requests in this order: ask (scene
-prompt), ask (operator prompt), analysis (valid JSON), analysis (malformed), dialogue, scene,
+prompt), ask (operator prompt), analysis (valid JSON), analysis (malformed, and again after
+its repair request), dialogue, scene,
 ideas, then a dialogue whose 200 chunks stop at gate "burst" until this script opens it; later
 requests get its echo ("Echo: " and the last user message).
 """
@@ -36,12 +37,18 @@ def asks(bridge) -> dict:
     return out
 
 
+def analysed() -> dict:
+    """Analyze Script, pumped until its whole chain (model info, request, repair) has ended."""
+    called = call("analyze_script", source="Script")
+    called.pop("job")
+    run_ = package("analysis_run")._runs[-1]
+    ended = pump_until(lambda: not run_.active, timeout=20.0)
+    return {**called, **summary(run_.job, ended)}
+
+
 def analyses() -> dict:
     """Scenario 2: a valid JSON analysis is rendered; a malformed one keeps the raw answer."""
-    return {
-        "valid": request("analyze_script", source="Script"),
-        "malformed": request("analyze_script", source="Script"),
-    }
+    return {"valid": analysed(), "malformed": analysed()}
 
 
 def other_outputs() -> dict:
