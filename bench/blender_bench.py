@@ -3,7 +3,9 @@
 Installs the built extension zip into a temporary user folder with Blender's own installer,
 then measures what the screenwriter could feel: ``register()`` time, the main-thread cost of
 ``pump()`` while an answer streams at 2,000 chunks/s into a Text datablock, the delay from a
-chunk leaving the server to its text being in the Text, and the cost of an idle ``pump()``.
+chunk leaving the server to its text being in the Text, the cost of an idle ``pump()``, scene
+markers for a feature's 190 scenes, and how long a request operator holds Blender on a
+150,000-character script.
 Timers never fire in the bpy module, so this loop calls ``pump()`` at its own returned
 interval, as Blender's timer would. Prints ``BENCH {json}``.
 """
@@ -23,11 +25,66 @@ ROOT = Path(__file__).resolve().parents[1]
 CHUNKS = 4000
 RATE = 2000
 STAMP = re.compile(r"<(\d{19})>")
+GROUNDED_REPEATS = 9
 
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def grounded_figures(bpy, bridge, module: str) -> dict:
+    """Scene markers for the 190-scene feature sample and the return time of Generate Dialogue
+    on a 150,000-character script, each on new text content (the parse cache cannot answer),
+    as after the writer typed; and markers again on unchanged text (parse cached)."""
+    from importlib import import_module
+
+    samples = import_module(f"{module}.screenplay.samples")
+
+    def lf(text: str) -> str:  # as a script written in Blender holds its line ends
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    feature = lf(samples.feature_screenplay())
+    script = bpy.data.texts.new("Bench Feature")
+    fresh, again = [], []
+    for repeat in range(GROUNDED_REPEATS):
+        script.from_string(feature + f"\n[[bench {repeat}]]\n")
+        started = time.perf_counter()
+        bpy.ops.screenwriter.scene_markers(source=script.name)
+        fresh.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        bpy.ops.screenwriter.scene_markers(source=script.name)
+        again.append((time.perf_counter() - started) * 1000)
+    markers = len(bpy.context.scene.timeline_markers)
+
+    scenes = 190
+    while len(lf(samples.feature_screenplay(scenes))) < 150_000:
+        scenes += 1
+    big_text = lf(samples.feature_screenplay(scenes))
+    big = bpy.data.texts.new("Bench Big")
+    returned = []
+    for repeat in range(GROUNDED_REPEATS):
+        big.from_string(big_text + f"\n[[bench {repeat}]]\n")
+        big.cursor_set(len(big.lines) // 2)
+        started = time.perf_counter()
+        bpy.ops.screenwriter.generate_dialogue(source=big.name)
+        returned.append((time.perf_counter() - started) * 1000)
+        job = bridge.latest_job()
+        deadline = time.monotonic() + 30
+        while job.active and time.monotonic() < deadline:
+            time.sleep(bridge.pump() or 0.0)  # None once idle
+        if job.state != "done":
+            raise SystemExit(f"the grounded request ended {job.state}: {job.message}")
+    return {
+        "markers": markers,
+        "markers_ms_p50": statistics.median(fresh),
+        "markers_ms_max": max(fresh),
+        "markers_again_ms_p50": statistics.median(again),
+        "request_chars": len(big_text),
+        "request_return_ms_p50": statistics.median(returned),
+        "request_return_ms_max": max(returned),
+        "grounded_repeats": GROUNDED_REPEATS,
+    }
 
 
 def main(url: str) -> dict:
@@ -105,6 +162,8 @@ def main(url: str) -> dict:
         bridge.pump()
     idle_us = (time.perf_counter() - start) / idle_calls * 1e6
 
+    grounded = grounded_figures(bpy, bridge, module)
+
     addon_utils.disable(module, default_set=True, handle_error=fail)
     busy = [t for t in pump_ms if t > 0]
     return {
@@ -120,6 +179,7 @@ def main(url: str) -> dict:
         "idle_pump_us": idle_us,
         "chunks": CHUNKS,
         "rate": RATE,
+        **grounded,
     }
 
 

@@ -214,6 +214,17 @@ def table_lines(result: dict) -> list[str]:
             "reported |",
             f"| idle pump(), µs | {b['idle_pump_us']:.2f} | | reported |",
         ]
+    if b and "markers_ms_p50" in b:
+        lines += [
+            f"| scene markers for {b['markers']} scenes, new text (parse included), ms "
+            f"| {b['markers_ms_p50']:.1f} | max {b['markers_ms_max']:.1f} | <= 100 ms: "
+            f"{verdict(b['markers_ms_max'] <= 100)} |",
+            f"| scene markers again, text unchanged, ms | {b['markers_again_ms_p50']:.1f} | "
+            "| reported |",
+            f"| Generate Dialogue returns to Blender, {b['request_chars']:,}-character script, "
+            f"ms | {b['request_return_ms_p50']:.1f} | max {b['request_return_ms_max']:.1f} | "
+            f"<= 30 ms: {verdict(b['request_return_ms_max'] <= 30)} |",
+        ]
     return lines
 
 
