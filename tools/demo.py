@@ -2,12 +2,14 @@
 
 Starts a real LiteLLM proxy on 127.0.0.1 (mock_response models, no internet), installs the
 built extension zip into real Blender (the ``bpy`` module) with Blender's own installer, opens
-a screenplay, clicks every button of the Screenwriter panel, lets the answers stream into their
-Text datablocks and prints them, then shows what a screenwriter sees when the key is wrong.
+the project's sample screenplay, and goes through the grounded flow: the script analysis with
+its structured result, one timeline marker per scene, dialogue for the scene at the cursor and
+inserting it; then every other button, and what a screenwriter sees when the key is wrong.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +22,18 @@ from litellm_proxy import ProxyStartError, start_proxy
 
 ROOT = Path(__file__).resolve().parents[1]
 BLENDER_PYTHON = Path(os.environ.get("BLENDER_PYTHON", ROOT / ".venv/blender/bin/python"))
+DEMO = ROOT / "tools" / "demo"
+
+
+def proxy_config(folder: Path) -> Path:
+    """The demo's LiteLLM config with the sample's analysis as the analysis model's answer."""
+    analysis = json.loads((DEMO / "the_last_keeper_analysis.json").read_text("utf-8"))
+    text = (DEMO / "litellm_config.yaml").read_text("utf-8")
+    # a JSON string is a YAML double-quoted scalar
+    config = folder / "litellm_config.yaml"
+    answer = f"mock_response: {json.dumps(json.dumps(analysis))}"
+    config.write_text(text.replace("mock_response: __ANALYSIS__", answer), "utf-8")
+    return config
 
 
 def main() -> int:
@@ -30,7 +44,7 @@ def main() -> int:
     print("Starting a LiteLLM proxy on 127.0.0.1 (mock_response models, no internet)...")
     with tempfile.TemporaryDirectory(prefix="lsw-demo-") as workdir:
         try:
-            proxy = start_proxy(ROOT / "tools" / "demo" / "litellm_config.yaml", Path(workdir))
+            proxy = start_proxy(proxy_config(Path(workdir)), Path(workdir))
         except ProxyStartError as error:
             print(f"could not start the LiteLLM proxy: {error}")
             return 1
@@ -47,7 +61,7 @@ def main() -> int:
                 "PYTHONUNBUFFERED": "1",
             }
             run = subprocess.run(
-                [str(BLENDER_PYTHON), str(ROOT / "tools" / "demo" / "in_blender.py")],
+                [str(BLENDER_PYTHON), str(DEMO / "in_blender.py")],
                 env=env,
                 timeout=300,
                 check=False,
