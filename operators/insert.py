@@ -10,40 +10,28 @@ replaced: the answer goes in at the cursor end (``current_line_index``/``current
 Blender counts the cursor in characters but ``Text.cursor_set`` takes a UTF-8 byte offset, so
 the cursor is converted before it is set: on a line with accents, CJK or emoji the answer
 lands exactly at the cursor. ``Text.write`` moves the cursor to the end of the text; it is put
-back at the end of the inserted answer (``select_set`` counts characters).
+back at the end of the inserted answer (``select_set`` counts characters). The button greys
+out with the reason (``poll()``) while there is nothing to insert.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import bpy
 from bpy.props import EnumProperty, StringProperty
 
 from .. import bridge
 from ..grounding import screenplay_text
+from ..request_types import REQUEST_TYPES
 from ..text_normalize import normalize
-from .requests import find_source_text
+from .requests import find_source_text, from_a_panel
 
-if TYPE_CHECKING:
-    from ..screenplay import RequestKind
+__all__ = ["INSERTABLE", "classes", "insertion", "latest_answer"]
 
-__all__ = ["classes", "insertable", "insertion", "latest_answer"]
-
+# The request types whose answer is Fountain to insert (screenplay.KINDS[kind].inserts; the
+# real-Blender test checks the two agree, so the button's poll() need not import screenplay/).
+INSERTABLE = ("dialogue", "description")
 _NAMES = {"dialogue": "dialogue", "description": "scene description"}
-
-
-def insertable() -> tuple[RequestKind, ...]:
-    """The request types whose answer is Fountain to insert: dialogue, description."""
-    from ..screenplay import KINDS  # not at start-up
-
-    return tuple(k for k in KINDS.values() if k.inserts)
-
-
-def _kinds():
-    from ..screenplay import KINDS
-
-    return KINDS
+_OUTPUTS = frozenset(t.output_text for t in REQUEST_TYPES.values())
 
 
 def insertion(before: str, answer: str, after: str) -> str:
@@ -60,10 +48,10 @@ def insertion(before: str, answer: str, after: str) -> str:
 
 
 def _kind_of(job: bridge.Job) -> str | None:
-    """Which insertable answer a job writes (by its title, or its text's name)."""
-    for kind in insertable():
-        if job.title == kind.label or job.text_name == kind.output_text:
-            return kind.kind
+    """Which insertable answer a job writes (by its request type, or its text's name)."""
+    for kind in INSERTABLE:
+        if job.kind == kind or job.text_name == REQUEST_TYPES[kind].output_text:
+            return kind
     return None
 
 
@@ -73,17 +61,43 @@ def latest_answer(choice: str) -> tuple[str, bridge.Job | None]:
     ``choice`` is a kind, or "LATEST": the insertable answer asked for last in this session;
     with none (a file just opened), the first of dialogue, description whose text has text.
     """
-    jobs = [j for j in bridge.jobs() if j.text_name and _kind_of(j) is not None]
+    jobs = [j for j in bridge.jobs() if not j.is_query and _kind_of(j) is not None]
     if choice != "LATEST":
         mine = [j for j in jobs if _kind_of(j) == choice]
         return choice, (mine[-1] if mine else None)
     if jobs:
-        return _kind_of(jobs[-1]) or "dialogue", jobs[-1]
-    for kind, name in ((k.kind, k.output_text) for k in insertable()):
-        text = bpy.data.texts.get(name)
+        return _kind_of(jobs[-1]) or INSERTABLE[0], jobs[-1]
+    for kind in INSERTABLE:
+        text = bpy.data.texts.get(REQUEST_TYPES[kind].output_text)
         if text is not None and screenplay_text(text).strip():
             return kind, None
-    return "dialogue", None
+    return INSERTABLE[0], None
+
+
+def refusal(context: bpy.types.Context, source: str = "", answer: str = "LATEST") -> str | None:
+    """Why nothing can be inserted now (None when it can): the sentence the greyed-out
+    button's tooltip and the operator's refusal both say."""
+    text = find_source_text(context, source)
+    if text is None:
+        where = f"No text named '{source}'" if source else "No screenplay found"
+        return (
+            f"{where}: open your screenplay in the Text Editor, or pick it in the "
+            "Screenwriter panel."
+        )
+    if text.name in _OUTPUTS:
+        return f"'{text.name}' holds an answer, not the screenplay: pick your screenplay."
+    kind, job = latest_answer(answer)
+    name = job.text_name if job is not None else REQUEST_TYPES[kind].output_text
+    what = _NAMES[kind]
+    if job is not None and job.active:
+        return (
+            f"The {what} is still streaming into '{name}': wait for it to finish (or cancel "
+            "it), then insert it."
+        )
+    found = bpy.data.texts.get(name)
+    if found is None or not screenplay_text(found).strip():
+        return f"No {what} to insert yet: click {REQUEST_TYPES[kind].label} first."
+    return None
 
 
 class SCREENWRITER_OT_insert_answer(bpy.types.Operator):
@@ -112,42 +126,25 @@ class SCREENWRITER_OT_insert_answer(bpy.types.Operator):
         options={"SKIP_SAVE"},
     )
 
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        # A script may name the screenplay with ``source``, which poll() cannot see.
+        problem = refusal(context) if from_a_panel(context) else None
+        if problem:
+            cls.poll_message_set(problem)
+            return False
+        return True
+
     def execute(self, context: bpy.types.Context) -> set[str]:
+        problem = refusal(context, self.source, self.answer)
+        if problem:
+            self.report({"ERROR"}, problem)
+            return {"CANCELLED"}
         source = find_source_text(context, self.source)
-        if source is None:
-            where = f"No text named '{self.source}'" if self.source else "No screenplay found"
-            self.report(
-                {"ERROR"},
-                f"{where}: open your screenplay in the Text Editor, or pick it in the "
-                "Screenwriter panel.",
-            )
-            return {"CANCELLED"}
-        kinds = _kinds()
-        if source.name in {k.output_text for k in kinds.values()}:
-            self.report(
-                {"ERROR"},
-                f"'{source.name}' holds an answer, not the screenplay: pick your screenplay.",
-            )
-            return {"CANCELLED"}
         kind, job = latest_answer(self.answer)
-        name = job.text_name if job is not None else kinds[kind].output_text
+        name = job.text_name if job is not None else REQUEST_TYPES[kind].output_text
+        answer = screenplay_text(bpy.data.texts[name])
         what = _NAMES[kind]
-        if job is not None and job.active:
-            self.report(
-                {"ERROR"},
-                f"The {what} is still streaming into '{name}': wait for it to finish (or "
-                "cancel it), then insert it.",
-            )
-            return {"CANCELLED"}
-        text = bpy.data.texts.get(name)
-        answer = screenplay_text(text) if text is not None else ""
-        if not answer.strip():
-            self.report(
-                {"ERROR"},
-                f"No {what} to insert yet: click "
-                f"{'Generate Dialogue' if kind == 'dialogue' else 'Describe Scene'} first.",
-            )
-            return {"CANCELLED"}
 
         row, column = source.current_line_index, source.current_character
         try:

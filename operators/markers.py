@@ -20,7 +20,7 @@ from bpy.props import StringProperty
 
 from ..grounding import screenplay_text
 from ..properties import scene_settings
-from .requests import find_source_text
+from .requests import find_source_text, from_a_panel
 
 __all__ = ["MARKER_NAME_BYTES", "classes", "marker_name", "matching_markers"]
 
@@ -76,6 +76,21 @@ def matching_markers(markers: list, records: list[tuple[str, int]]) -> list:
     return found
 
 
+def _no_scene(context: bpy.types.Context) -> str | None:
+    return None if context.scene is not None else "No scene to put the markers on."
+
+
+def _refusal(context: bpy.types.Context, source: str = "") -> str | None:
+    """Why no markers can be made now (None when they can), for poll() and execute()."""
+    if find_source_text(context, source) is None:
+        where = f"No text named '{source}'" if source else "No screenplay found"
+        return (
+            f"{where}: open your screenplay in the Text Editor, or pick it in the "
+            "Screenwriter panel."
+        )
+    return _no_scene(context)
+
+
 class SCREENWRITER_OT_scene_markers(bpy.types.Operator):
     bl_idname = "screenwriter.scene_markers"
     bl_label = "Scene Markers"
@@ -91,18 +106,23 @@ class SCREENWRITER_OT_scene_markers(bpy.types.Operator):
         options={"SKIP_SAVE"},
     )
 
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        # A script may name the screenplay with ``source``, which poll() cannot see.
+        problem = _refusal(context) if from_a_panel(context) else _no_scene(context)
+        if problem:
+            cls.poll_message_set(problem)
+            return False
+        return True
+
     def execute(self, context: bpy.types.Context) -> set[str]:
         from ..screenplay import format_duration, parse  # not at start-up
 
-        source = find_source_text(context, self.source)
-        if source is None:
-            where = f"No text named '{self.source}'" if self.source else "No screenplay found"
-            self.report(
-                {"ERROR"},
-                f"{where}: open your screenplay in the Text Editor, or pick it in the "
-                "Screenwriter panel.",
-            )
+        problem = _refusal(context, self.source)
+        if problem:
+            self.report({"ERROR"}, problem)
             return {"CANCELLED"}
+        source = find_source_text(context, self.source)
         screenplay = parse(screenplay_text(source))
         if not screenplay.scenes:
             self.report(

@@ -18,7 +18,7 @@ from ..preferences import get_preferences
 from ..properties import conversation_data, scene_settings
 from ..request_types import REQUEST_TYPES, RequestType
 
-__all__ = ["classes", "find_source_text", "refusal"]
+__all__ = ["classes", "find_source_text", "from_a_panel", "refusal"]
 
 
 def find_source_text(context: bpy.types.Context, name: str) -> bpy.types.Text | None:
@@ -35,7 +35,7 @@ def find_source_text(context: bpy.types.Context, name: str) -> bpy.types.Text | 
     return None
 
 
-def _from_a_panel(context: bpy.types.Context) -> bool:
+def from_a_panel(context: bpy.types.Context) -> bool:
     """The call comes from an editor our panel lives in (a button), not from a script."""
     area = context.area
     return area is not None and area.type in screen.PANEL_SPACES
@@ -96,7 +96,7 @@ class _RequestOperator(bpy.types.Operator):
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
         rtype = REQUEST_TYPES[cls.request_kind]
-        if not _from_a_panel(context):
+        if not from_a_panel(context):
             # A script: the screenplay and the prompt may come as properties poll() cannot
             # see, so only what does not depend on them is judged here.
             problem = _context_free_refusal(rtype, context)

@@ -40,6 +40,26 @@ def test_nothing_to_insert_is_refused_clearly(report: dict) -> None:
     assert "No dialogue to insert yet: click Generate Dialogue first." in refused["error"]
 
 
+def test_the_button_is_greyed_out_with_the_reason_until_there_is_an_answer(report: dict) -> None:
+    for key, reason in (
+        ("poll_nothing_yet", "No dialogue to insert yet"),
+        ("poll_while_streaming", "still streaming into 'Screenwriter Dialogue'"),
+    ):
+        outcome = report[key]
+        assert outcome["ok"] is False, key
+        assert "poll()" in outcome["message"], outcome  # refused by poll, not after a click
+        assert reason in outcome["message"], outcome
+    # the request showed its answer in the only Text Editor: there, the screenplay must be
+    # picked in the panel (or shown again) before inserting
+    assert "No screenplay found" in report["poll_answer_shown"]["message"]
+    assert report["poll_ready"] == {"ok": True, "message": ""}
+
+
+def test_the_insertable_types_are_the_screenplay_layers(report: dict) -> None:
+    declared, domain = report["insertable"]
+    assert declared == domain == ["dialogue", "description"]
+
+
 def test_an_answer_still_streaming_is_refused(report: dict) -> None:
     refused = report["while_streaming"]
     assert refused["state"] == "running"

@@ -106,6 +106,14 @@ def test_a_text_without_a_scene_heading_is_refused_and_changes_nothing(report: d
     assert "No text named 'Nope'" in report["missing"]["error"]
 
 
+def test_the_button_is_greyed_out_without_a_screenplay(report: dict) -> None:
+    refused = report["poll_no_screenplay"]
+    assert refused["ok"] is False
+    assert "poll()" in refused["message"]
+    assert "No screenplay found" in refused["message"]
+    assert report["poll_open"] == {"ok": True, "message": ""}
+
+
 def test_markers_for_190_scenes_are_quick(report: dict) -> None:
     timings = report["timings"]
     print(f"scene markers for 190 scenes: best {min(timings) * 1000:.1f} ms")

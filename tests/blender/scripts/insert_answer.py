@@ -7,8 +7,11 @@ it streams), a scene description.
 
 from __future__ import annotations
 
+import importlib
+
 import bpy
-from harness import configure, install, package, pump_until, run
+from harness import MODULE, configure, install, package, pump_until, run
+from sidebar_support import editor_areas, poll_message
 from workflow_support import call, finish
 
 SCRIPT = (
@@ -32,18 +35,17 @@ def cursor(text: bpy.types.Text) -> list[int]:
 
 
 def text_editor() -> tuple:
-    """The window and an area turned into a Text Editor showing the script (for undo)."""
-    window = bpy.context.window_manager.windows[0]
-    area = window.screen.areas[0]
-    area.type = "TEXT_EDITOR"
-    area.spaces.active.text = bpy.data.texts["Script"]
-    return window, area
+    """A Text Editor showing the script, with its sidebar (the panel's place; for undo)."""
+    place = editor_areas()["TEXT_EDITOR"]
+    place[1].spaces.active.text = bpy.data.texts["Script"]
+    return place
 
 
 def insert_undo_redo(window, area, row: int, column: int, **props) -> dict:
     """Insert at (row, column) as the UI does (one undo step); undo; redo."""
     script = bpy.data.texts["Script"]
     script.from_string(SCRIPT)
+    area.spaces.active.text = script  # a request showed its answer in this editor
     script.select_set(row, column, row, column)  # a click: select_set counts characters
     out: dict = {"cursor_before": cursor(script)}
     with bpy.context.temp_override(window=window, area=area):
@@ -68,17 +70,28 @@ def main() -> dict:
     script.from_string(SCRIPT)
     result["column"] = len(CURSOR_AFTER)
 
+    kinds = importlib.import_module(f"{MODULE}.screenplay").KINDS
+    result["insertable"] = [
+        list(package("operators.insert").INSERTABLE),
+        [k for k, kind in kinds.items() if kind.inserts],
+    ]
+    place = text_editor()
+    result["poll_nothing_yet"] = poll_message("insert_answer", place)
     result["nothing_yet"] = call("insert_answer", source="Script")
 
     started = call("generate_dialogue", source="Script")
     job = started["job"]
     pump_until(lambda: job.chars > 0, timeout=10.0)  # part of the answer is in its text
+    result["poll_answer_shown"] = poll_message("insert_answer", place)
+    place[1].spaces.active.text = bpy.data.texts["Script"]  # the writer goes back to it
+    result["poll_while_streaming"] = poll_message("insert_answer", place)
     result["while_streaming"] = call("insert_answer", source="Script")
     result["while_streaming"]["state"] = job.state
     result["dialogue"] = finish(job)
+    result["poll_ready"] = poll_message("insert_answer", place)
     result["jobs_before"] = len(bridge.jobs())
 
-    window, area = text_editor()
+    window, area, _region = place
     result["mid_line"] = insert_undo_redo(window, area, 2, len(CURSOR_AFTER))
     result["blank_line"] = insert_undo_redo(window, area, 1, 0)
     result["end_of_text"] = insert_undo_redo(window, area, 6, 0)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import bpy
 from harness import MODULE, install, package, run
+from sidebar_support import editor_areas, poll_message
 from workflow_support import call
 
 # The second has the name of one of the feature's scenes, at another frame: still the writer's.
@@ -74,6 +75,11 @@ def main() -> dict:
     result["expected"] = [[s.heading, 101 + round(s.start_seconds * fps)] for s in parsed.scenes]
     result["total_seconds"] = parsed.seconds
 
+    place = editor_areas()["TEXT_EDITOR"]
+    result["poll_no_screenplay"] = poll_message("scene_markers", place)
+    place[1].spaces.active.text = text
+    result["poll_open"] = poll_message("scene_markers", place)
+    place[1].spaces.active.text = None
     first = call("scene_markers", source="Feature")
     result["first"] = {"result": first["result"], "seconds": first["seconds"], **snapshot()}
     again = call("scene_markers", source="Feature")
