@@ -45,7 +45,7 @@ def estimate_tokens(messages: Iterable[Mapping[str, Any]]) -> int:
 
 
 def _turn(role: Any, content: Any) -> dict[str, str]:
-    if role not in HISTORY_ROLES:
+    if not isinstance(role, str) or role not in HISTORY_ROLES:  # a list role is unhashable
         raise ValueError(
             f"a conversation turn must have role 'user' or 'assistant', not {role!r} "
             "(the system prompt is set separately)"

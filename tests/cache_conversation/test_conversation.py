@@ -89,7 +89,7 @@ def test_constructor_copies_its_input() -> None:
     assert conv.messages == [user("a")]
 
 
-@pytest.mark.parametrize("role", ["system", "tool", "developer", None, ""])
+@pytest.mark.parametrize("role", ["system", "tool", "developer", None, "", [], {}])
 def test_history_accepts_only_user_and_assistant_roles(role: str | None) -> None:
     with pytest.raises(ValueError, match="'user' or 'assistant'"):
         Conversation(messages=[{"role": role, "content": "x"}])

@@ -280,6 +280,7 @@ def test_the_quick_request_check_never_accepts_what_the_schema_refuses(payload):
     | st.integers(1, 60_000).map(lambda d: "[" * d + "]" * d)
 )
 @example(text='{"version": 1, "messages": ' + "[" * 100_000 + "]" * 100_000 + "}")
+@example(text='{"version":1,"messages":[{"role":[]}]}')  # an unhashable role: was a TypeError
 def test_a_saved_conversation_loads_or_raises_value_error(text):
     try:
         conversation = Conversation.from_json(text)
