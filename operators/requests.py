@@ -46,8 +46,6 @@ def refusal(
 ) -> str | None:
     """Why a ``rtype`` request cannot be sent now (None when it can): the sentence both the
     greyed-out button's tooltip and the operator's refusal say."""
-    from ..online import online_access_problem, server_url
-
     if context.scene is None:
         return "No scene to keep the conversation in."
     if find_source_text(context, source) is None:
@@ -62,17 +60,7 @@ def refusal(
         )
     if rtype.needs_prompt and not (prompt or scene_settings(context).prompt).strip():
         return "Type your question in the Prompt field first."
-    if not get_preferences(context).model.strip():
-        return "No model: pick one in the Screenwriter preferences (Refresh Models lists them)."
-    problem = online_access_problem(server_url())
-    if problem:
-        return problem
-    if _busy(rtype):
-        return (
-            f"An answer is still streaming into '{rtype.output_text}': wait for it, or cancel "
-            "it first."
-        )
-    return None
+    return _context_free_refusal(rtype, context)
 
 
 class _RequestOperator(bpy.types.Operator):
