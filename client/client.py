@@ -39,6 +39,7 @@ from .errors import (
     RateLimitError,
 )
 from .limiter import RateLimiter
+from .proxies import proxy_from_environment
 from .quick_checks import completion_is_well_formed, request_is_well_formed
 from .request_log import RequestLog, logger, redact
 from .retry_policy import RetryDecision, RetryPolicy, decide_retry
@@ -170,6 +171,7 @@ class LiteLLMClient:
         self._urls: dict[str, yarl.URL] = {}  # parsed once per path
         self._deadlines = DeadlineWatch()  # one loop timer for every pending deadline
         self._client_timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._proxy: yarl.URL | None = None  # from the environment, once per session
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -220,9 +222,11 @@ class LiteLLMClient:
                 keepalive_timeout=defaults.KEEPALIVE_TIMEOUT,
                 ssl=self._ssl_setting(),
             )
+            # trust_env is resolved here, once, not by aiohttp on every request (proxies.py).
+            if cfg.trust_env:
+                self._proxy = proxy_from_environment(cfg.base_url)
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                trust_env=cfg.trust_env,
                 timeout=aiohttp.ClientTimeout(total=None),
                 headers=self._session_headers,
             )
@@ -463,6 +467,7 @@ class LiteLLMClient:
                     data=body,
                     headers=headers,
                     timeout=self._client_timeout(limits),
+                    proxy=self._proxy,
                 )
         except BaseException as error:
             failure = self._connection_error(error, limits, url, request_id, phase=phase)
@@ -816,6 +821,7 @@ class LiteLLMClient:
                     url,
                     headers={"x-request-id": request_id},
                     timeout=self._client_timeout(limits),
+                    proxy=self._proxy,
                 ) as response:
                     text = await response.text(errors="replace")
         except BaseException as error:
