@@ -1,4 +1,5 @@
-"""The plain values the client hands back: a finished completion, its token usage, a health report.
+"""The plain values the client hands back: a finished completion, its token usage, a health
+report, a server check.
 
 They are frozen dataclasses with no behaviour, so the cache, the worker and the UI can pass them
 around (and across threads) without caring how they were produced.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Completion", "Health", "Usage"]
+__all__ = ["Completion", "Health", "ServerCheck", "Usage"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,15 @@ class Health:
     def ok(self) -> bool:
         """True when the server is alive and not reported unready."""
         return self.alive and self.ready is not False
+
+
+@dataclass(frozen=True)
+class ServerCheck:
+    """What ``check_connection()`` and ``detect_server()`` found: where, how fast, and which
+    models (``check_connection()`` only)."""
+
+    url: str
+    alive: bool
+    ready: bool | None
+    latency_ms: float
+    models: tuple[str, ...] = ()
