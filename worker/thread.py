@@ -1,58 +1,34 @@
-"""The worker thread: one daemon thread running an asyncio loop that owns the LiteLLM client.
+"""``Worker``: the thread, its asyncio loop, the clients it runs jobs on, and shutdown.
 
-Blender's main thread must never wait on the network, so it only hands requests over
-(``submit``) and collects what happened (``poll``); everything else runs here. No ``bpy``:
-this module works (and is tested) without Blender, and it imports ``client/`` (hence aiohttp)
-lazily, on the worker thread, so importing it keeps Blender start-up fast.
-
-Contract, per job: events arrive in the order ``started``, ``delta``..., then exactly one
-terminal event, ``done``, ``failed`` or ``cancelled``. A job cancelled before the loop picked it
-up ends with a lone ``cancelled`` (no ``started``). A non-streamed job (``stream=False``) sends
-its whole text as one ``delta`` before ``done``, so a consumer has a single way to receive text.
-
-Memory stays bounded when the main thread drains slowly: a job's consecutive deltas are merged
-into one pending event, so between two ``poll()`` calls at most three events wait per job
-(``started``, one merged ``delta``, the terminal one); the merged text itself is what the
-server sent, and is delivered in full.
+Every public method is thread-safe. Jobs run on the loop as tasks; each one is handed the client
+of the configuration current when it started and runs itself on it (``Request.run``,
+``Query.run``), its text going straight to the mailbox. A new configuration gets a new client;
+the old one is closed once its last job is over.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
-import copy
 import functools
 import itertools
 import logging
 import threading
-import types
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .mailbox import Mailbox
+from .messages import Event, Query, Request
 
 if TYPE_CHECKING:  # the client is imported on the worker thread only
-    from .client import ClientConfig, Completion, LiteLLMClient, LiteLLMError
+    from ..client import ClientConfig, LiteLLMClient, LiteLLMError
 
-__all__ = [
-    "TERMINAL_EVENTS",
-    "THREAD_NAME",
-    "Event",
-    "EventType",
-    "Query",
-    "Request",
-    "ServerCheck",
-    "Worker",
-    "WorkerClosedError",
-]
+__all__ = ["THREAD_NAME", "Worker", "WorkerClosedError"]
 
 logger = logging.getLogger(__name__)
 
 THREAD_NAME = "litellm-screenwriter-worker"
 """The worker thread's name, so tests and ``unregister()`` can check none is left behind."""
-
-EventType = Literal["started", "delta", "done", "failed", "cancelled"]
-TERMINAL_EVENTS: frozenset[str] = frozenset({"done", "failed", "cancelled"})
 
 # How long shutdown() gives an old client to close, and the loop's leftovers to unwind.
 _CLOSE_TIMEOUT = 2.0
@@ -61,162 +37,6 @@ _UNWIND_TIMEOUT = 0.5
 
 class WorkerClosedError(RuntimeError):
     """The worker was shut down: it accepts no more jobs (create a new Worker instead)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Values crossing the thread boundary
-
-
-def _freeze_for_hash(value: Any) -> Any:
-    """A hashable stand-in for nested JSON-like data (used only to hash a Request)."""
-    if isinstance(value, Mapping):
-        return tuple(sorted((str(k), _freeze_for_hash(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(_freeze_for_hash(v) for v in value)
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
-    return value
-
-
-def _thaw(value: Any) -> Any:
-    """A fresh, plain (JSON-serialisable) deep copy: the client may do what it likes with it."""
-    if isinstance(value, Mapping):
-        return {k: _thaw(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_thaw(v) for v in value]
-    return copy.deepcopy(value)
-
-
-@dataclass(frozen=True)
-class Request:
-    """One chat completion to run: immutable, so the caller can keep or reuse its own lists.
-
-    ``messages`` is deep-copied into a tuple of read-only mappings and ``params`` (extra request
-    fields such as ``temperature``) into a read-only mapping; ``kind`` picks the client's
-    timeout profile.
-    """
-
-    model: str
-    messages: Sequence[Mapping[str, Any]]
-    _: KW_ONLY
-    stream: bool = True
-    params: Mapping[str, Any] | None = None
-    kind: str = "ask"
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.model, str) or not self.model:
-            raise ValueError("Request.model must be a non-empty model name")
-        if isinstance(self.messages, str | bytes | Mapping) or not isinstance(
-            self.messages, Iterable
-        ):
-            raise TypeError("Request.messages must be a sequence of message mappings")
-        messages = []
-        for message in self.messages:
-            if not isinstance(message, Mapping):
-                raise TypeError(f"each message must be a mapping, not {type(message).__name__}")
-            messages.append(types.MappingProxyType(copy.deepcopy(dict(message))))
-        object.__setattr__(self, "messages", tuple(messages))
-        params = self.params if self.params is not None else {}
-        if not isinstance(params, Mapping):
-            raise TypeError("Request.params must be a mapping of extra request fields")
-        object.__setattr__(self, "params", types.MappingProxyType(copy.deepcopy(dict(params))))
-
-    def __hash__(self) -> int:
-        return hash(
-            (
-                self.model,
-                _freeze_for_hash(self.messages),
-                self.stream,
-                _freeze_for_hash(self.params),
-                self.kind,
-            )
-        )
-
-    def __reduce__(self):  # MappingProxyType does not pickle; rebuild from plain copies
-        return (
-            _rebuild_request,
-            (self.model, _thaw(self.messages), self.stream, _thaw(self.params), self.kind),
-        )
-
-
-def _rebuild_request(model, messages, stream, params, kind) -> Request:
-    return Request(model, messages, stream=stream, params=params, kind=kind)
-
-
-QueryAction = Literal["list_models", "check", "detect"]
-
-
-@dataclass(frozen=True)
-class Query:
-    """A utility call instead of a chat: it ends in ``done`` with ``Event.result``.
-
-    - ``list_models``: the model names the proxy offers to the key (``list[str]``);
-    - ``check``: health, then the model list, which proves the key (``ServerCheck``);
-    - ``detect``: the first of ``candidates`` (server URLs) whose health check answers
-      (``ServerCheck``, its ``url`` set); fails naming every address tried.
-    """
-
-    action: QueryAction
-    candidates: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.action not in ("list_models", "check", "detect"):
-            raise ValueError(f"unknown Query action {self.action!r}")
-        object.__setattr__(self, "candidates", tuple(self.candidates))
-        if self.action == "detect" and not self.candidates:
-            raise ValueError("Query('detect') needs candidate server URLs")
-
-
-@dataclass(frozen=True)
-class ServerCheck:
-    """What ``check`` and ``detect`` found: where, how fast, and which models (when asked)."""
-
-    url: str
-    alive: bool
-    ready: bool | None
-    latency_ms: float
-    models: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something that happened to a job, handed to the main thread by ``Worker.poll()``.
-
-    ``started`` means the worker took the job up (its request may still wait for a free
-    connection); ``text`` holds new text for ``delta``; ``completion`` the finished answer for
-    ``done`` (``result`` instead, for a ``Query``); ``error`` a ``LiteLLMError`` for ``failed``.
-    """
-
-    job_id: str
-    type: EventType
-    text: str = ""
-    completion: Completion | None = None
-    error: LiteLLMError | None = field(default=None, compare=False)
-    result: Any = None  # what a ``Query`` found, on its ``done``
-
-    @property
-    def terminal(self) -> bool:
-        """True for done, failed and cancelled: the job's last event."""
-        return self.type in TERMINAL_EVENTS
-
-
-class _PendingDelta:
-    """A delta waiting in the queue that later deltas of the same job are appended to."""
-
-    __slots__ = ("job_id", "parts")
-
-    def __init__(self, job_id: str, text: str) -> None:
-        self.job_id = job_id
-        self.parts = [text]
-
-    def event(self) -> Event:
-        return Event(self.job_id, "delta", "".join(self.parts))
-
-
-# ---------------------------------------------------------------------------------------------
-# Loop-side bookkeeping
 
 
 class _ClientSlot:
@@ -267,13 +87,10 @@ class Worker:
     def __init__(self, config: ClientConfig, *, wakeup: Callable[[], None] | None = None) -> None:
         self._config = config
         self._config_version = 0
-        self._wakeup = wakeup
-        # One lock guards the job registry, the event queue and the lifecycle flags. It is only
-        # ever held for a few dictionary/deque operations, never across a call out.
-        self._lock = threading.Lock()
-        self._jobs: dict[str, _Job] = {}
-        self._events: collections.deque[Event | _PendingDelta] = collections.deque()
-        self._open_deltas: dict[str, _PendingDelta] = {}
+        # The mailbox's lock also guards the lifecycle flags below (see mailbox.py).
+        self._box = Mailbox(wakeup)
+        self._lock = self._box.lock
+        self._jobs: dict[str, _Job] = self._box.jobs
         self._closed = False
         self._shutdown_requested = False
         self._loop_open = False
@@ -324,7 +141,7 @@ class Worker:
 
     def pending(self) -> int:
         """Events waiting for ``poll()`` (merged deltas count once)."""
-        return len(self._events)
+        return self._box.pending()
 
     def reconfigure(self, config: ClientConfig) -> None:
         """Use ``config`` (URL, key, timeouts...) for the jobs started from now on.
@@ -361,7 +178,7 @@ class Worker:
             thread.join(max(0.0, timeout))
         if thread.is_alive():
             logger.warning("worker thread did not stop within %.1f s", timeout)
-            self._sweep("cancelled")
+            self._box.sweep("cancelled")
             return False
         return True
 
@@ -391,7 +208,7 @@ class Worker:
             known = job_id in self._jobs
             ready = self._cancel_locked(job_id)
         if ready:
-            self._notify()
+            self._box.notify()
         return known
 
     def cancel_all(self) -> int:
@@ -402,7 +219,7 @@ class Worker:
             for job_id in ids:
                 ready |= self._cancel_locked(job_id)
         if ready:
-            self._notify()
+            self._box.notify()
         return len(ids)
 
     def _cancel_locked(self, job_id: str) -> bool:
@@ -411,7 +228,7 @@ class Worker:
         if job is None:
             return False
         if job.task is None:  # not started on the loop yet: end it here and now
-            return self._finish_locked(job_id, Event(job_id, "cancelled"))
+            return self._box.finish_locked(job_id, Event(job_id, "cancelled"))
         if not job.cancel_requested:
             job.cancel_requested = True
             if self._loop_open and self._loop is not None:
@@ -420,72 +237,7 @@ class Worker:
 
     def poll(self) -> list[Event]:
         """Hand over the events queued since the last call (never blocks; cheap when idle)."""
-        if not self._events:  # unlocked peek: a racing event is simply taken next time
-            return []
-        with self._lock:
-            events, self._events = self._events, collections.deque()
-            self._open_deltas.clear()
-        return [item.event() if isinstance(item, _PendingDelta) else item for item in events]
-
-    # -- event queue --------------------------------------------------------------------------
-
-    def _queue_locked(self, event: Event) -> bool:
-        """Append an event; True when the queue was empty (the consumer may need a wakeup)."""
-        was_empty = not self._events
-        self._events.append(event)
-        return was_empty
-
-    def _finish_locked(self, job_id: str, event: Event) -> bool:
-        """Queue the job's terminal event, once: later attempts are ignored."""
-        if self._jobs.pop(job_id, None) is None:
-            return False
-        self._open_deltas.pop(job_id, None)
-        return self._queue_locked(event)
-
-    def _emit(self, event: Event) -> None:
-        """Queue a started or terminal event from the loop."""
-        with self._lock:
-            if event.type in TERMINAL_EVENTS:
-                wake = self._finish_locked(event.job_id, event)
-            elif event.job_id in self._jobs:
-                self._open_deltas.pop(event.job_id, None)
-                wake = self._queue_locked(event)
-            else:
-                wake = False
-        if wake:
-            self._notify()
-
-    def _emit_delta(self, job_id: str, text: str) -> None:
-        """Queue text, merged into the job's pending delta when there is one: O(1)."""
-        with self._lock:
-            if job_id not in self._jobs:
-                return
-            pending = self._open_deltas.get(job_id)
-            if pending is not None:
-                pending.parts.append(text)
-                return
-            pending = self._open_deltas[job_id] = _PendingDelta(job_id, text)
-            was_empty = not self._events
-            self._events.append(pending)
-        if was_empty:
-            self._notify()
-
-    def _sweep(self, kind: EventType) -> None:
-        """End every job still registered with ``kind`` (the thread is gone or going)."""
-        with self._lock:
-            wake = False
-            for job_id in list(self._jobs):
-                wake |= self._finish_locked(job_id, Event(job_id, kind))
-        if wake:
-            self._notify()
-
-    def _notify(self) -> None:
-        if self._wakeup is None:
-            return
-        try:
-            self._wakeup()
-        except Exception:
-            logger.exception("worker wakeup hook failed")
+        return self._box.poll()
 
     # -- the loop thread ----------------------------------------------------------------------
 
@@ -501,7 +253,7 @@ class Worker:
             finally:
                 with self._lock:
                     self._loop_open = False
-                self._sweep("cancelled")
+                self._box.sweep("cancelled")
                 asyncio.set_event_loop(None)
                 loop.close()
 
@@ -528,20 +280,20 @@ class Worker:
             if job_id not in self._jobs:  # cancelled before it started
                 return
             if self._closed:
-                wake = self._finish_locked(job_id, Event(job_id, "cancelled"))
+                wake = self._box.finish_locked(job_id, Event(job_id, "cancelled"))
                 config = None
             else:
                 wake = False
                 config, version = self._config, self._config_version
         if config is None:
             if wake:
-                self._notify()
+                self._box.notify()
             return
         try:
             slot = self._current_slot(config, version)
         except Exception as error:  # e.g. the client package failed to import
-            self._emit(Event(job_id, "started"))
-            self._emit(Event(job_id, "failed", error=_as_litellm_error(error)))
+            self._box.emit(Event(job_id, "started"))
+            self._box.emit(Event(job_id, "failed", error=_as_litellm_error(error)))
             return
         loop = asyncio.get_running_loop()
         with self._lock:  # atomic with cancel(): either it ended the job, or it sees the task
@@ -552,28 +304,14 @@ class Worker:
             job.slot = slot
             job.task = loop.create_task(self._execute(job, slot))
             job.task.add_done_callback(functools.partial(self._job_done, job))
-            wake = self._queue_locked(Event(job_id, "started"))
+            wake = self._box.queue_locked(Event(job_id, "started"))
         if wake:
-            self._notify()
+            self._box.notify()
 
     async def _execute(self, job: _Job, slot: _ClientSlot) -> Any:
-        request = job.request
+        """Run the job on its client: whatever it is, it knows how (``run``)."""
         client = await slot.ready()
-        if isinstance(request, Query):
-            return await _run_query(request, client, slot.config)
-        messages = _thaw(request.messages)
-        params = _thaw(request.params)
-        if not request.stream:
-            completion = await client.complete(request.model, messages, kind=request.kind, **params)
-            if completion.text:
-                self._emit_delta(job.id, completion.text)
-            return completion
-        async with client.stream(request.model, messages, kind=request.kind, **params) as s:
-            async for text in s:
-                if text:
-                    self._emit_delta(job.id, text)
-            completion = s.completion
-        return completion
+        return await job.request.run(client, functools.partial(self._box.emit_delta, job.id))
 
     def _job_done(self, job: _Job, task: asyncio.Task) -> None:
         """On the loop: turn the finished task into the job's terminal event."""
@@ -594,7 +332,7 @@ class Worker:
                 event = Event(job.id, "cancelled")
             else:
                 event = Event(job.id, "failed", error=_as_litellm_error(error))
-        self._emit(event)
+        self._box.emit(event)
 
     def _cancel_task(self, job: _Job) -> None:
         if job.task is not None and not job.task.done():
@@ -606,7 +344,7 @@ class Worker:
         """The client for the current config, created here (on the loop) at first use."""
         if self._slot is None or self._slot_version != version:
             self._retire_current_slot()
-            from .client import LiteLLMClient  # on the worker thread: aiohttp loads here
+            from ..client import LiteLLMClient  # on the worker thread: aiohttp loads here
 
             self._slot = _ClientSlot(LiteLLMClient(config), config)
             self._slot_version = version
@@ -665,50 +403,13 @@ class Worker:
         except Exception:
             logger.warning("worker shutdown was not clean", exc_info=True)
         finally:
-            self._sweep("cancelled")
+            self._box.sweep("cancelled")
             loop.stop()
-
-
-async def _run_query(query: Query, client: LiteLLMClient, config: ClientConfig) -> Any:
-    """Run a utility query on the worker's loop."""
-    if query.action == "list_models":
-        return await client.list_models()
-    if query.action == "check":
-        health = await client.health()
-        models = await client.list_models()  # needs the key: proves it is accepted
-        return ServerCheck(
-            config.base_url, health.alive, health.ready, health.latency_ms, tuple(models)
-        )
-    return await _detect(query.candidates, config)
-
-
-async def _detect(candidates: Sequence[str], config: ClientConfig) -> ServerCheck:
-    """The first candidate URL whose LiteLLM health check answers alive."""
-    import dataclasses
-
-    from .client import APIConnectionError, LiteLLMClient, LiteLLMError
-
-    tried = []
-    for url in dict.fromkeys(candidates):  # in order, without repeats
-        probe = dataclasses.replace(config, base_url=url, max_retries=0, cache_enabled=False)
-        try:
-            async with LiteLLMClient(probe) as client:
-                health = await client.health()
-        except LiteLLMError:
-            health = None
-        if health is not None and health.alive:
-            return ServerCheck(probe.base_url, True, health.ready, health.latency_ms)
-        tried.append(probe.base_url)
-    raise APIConnectionError(
-        f"no LiteLLM server answered at {', '.join(tried)}",
-        hint="start your LiteLLM proxy (litellm --config ...), or type its address in the "
-        "add-on preferences",
-    )
 
 
 def _as_litellm_error(error: BaseException) -> LiteLLMError:
     """The client's typed error as is; anything else wrapped, with the original chained."""
-    from .client import LiteLLMError
+    from ..client import LiteLLMError
 
     if isinstance(error, LiteLLMError):
         return error
