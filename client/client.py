@@ -49,7 +49,7 @@ class LiteLLMClient:
         self._transport.session()
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, *_exc_info: object) -> None:
         await self.close()
 
     async def close(self) -> None:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import math
 
-__all__ = ["Deadline", "DeadlineWatch"]
+from . import defaults
 
-_SLACK = 0.001  # seconds: a deadline this close to now counts as passed when the timer fires
+__all__ = ["Deadline", "DeadlineWatch"]
 
 
 class DeadlineWatch:
@@ -52,7 +52,7 @@ class DeadlineWatch:
 
     def _sweep(self) -> None:
         self._handle, self._armed_at = None, math.inf
-        now = asyncio.get_running_loop().time() + _SLACK
+        now = asyncio.get_running_loop().time() + defaults.DEADLINE_SLACK
         earliest = math.inf
         for deadline in list(self._entries):
             if deadline.when <= now:

@@ -1,7 +1,10 @@
 """Every default and fixed constant of the client in one place: URLs, timeouts, retry rules,
 limits, schema files, header names, conversation budgets.
 
-Change a number here, not in the module that uses it.
+Change a number here, not in the module that uses it. What stays with its module is a format's
+or a parser's own rule, not a setting: the SSE byte order mark (``sse.py``), the OpenAI error
+types and codes and the status each stands for (``error_bodies.py``), the request fields the
+quick check knows (``quick_checks.py``).
 """
 
 from __future__ import annotations

@@ -57,10 +57,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-_REMAINING = (
-    ("requests", "x-ratelimit-remaining-requests"),
-    ("tokens", "x-ratelimit-remaining-tokens"),
-)
+_REMAINING = tuple(defaults.RATE_LIMIT_REMAINING_HEADERS.items())
 
 
 def pause_from_headers(headers: Mapping[str, str], now: float | None = None) -> float:
@@ -128,8 +125,9 @@ class _Slots:
 
 
 class RateLimiter:
-    """``async with limiter.slot(): ...`` around each request (the client's hot path calls
-    ``try_acquire()``, falling back to ``acquire()``, and ``release()`` itself).
+    """A slot per request in flight: ``try_acquire()`` (or, when it says no, ``acquire()``)
+    before sending, ``release()`` once the answer is read or abandoned (the transport does
+    both).
 
     ``waits`` counts the times a request was held back by the budget or the headers.
     """
@@ -218,20 +216,3 @@ class RateLimiter:
     def release(self) -> None:
         """Free the slot taken by ``acquire()`` or ``try_acquire()``."""
         self._semaphore.give()
-
-    def slot(self) -> _Slot:
-        """An async context manager around ``acquire()``/``release()``."""
-        return _Slot(self)
-
-
-class _Slot:
-    __slots__ = ("_limiter",)
-
-    def __init__(self, limiter: RateLimiter) -> None:
-        self._limiter = limiter
-
-    async def __aenter__(self) -> None:
-        await self._limiter.acquire()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._limiter.release()

@@ -120,7 +120,7 @@ class ChatStream:
         await self._transport.call(self._open)
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, *_exc_info: object) -> None:
         self._exited = True
         iterator, self._iterator = self._iterator, None
         if iterator is not None:
