@@ -6,6 +6,7 @@ the difference in counts is the cost of one unit, without start-up and imports. 
 runs outside valgrind.
 
     python bench/instructions.py [CLIENT ...]      default: project aiohttp
+    INSTRUCTIONS_WORKLOADS=seq,conc32 python bench/instructions.py    only those
 
 Workloads: ``seq`` (sequential requests), ``conc32`` (32 at a time), ``stream16k`` and
 ``stream1`` (per chunk of 1,000-chunk streams in 16 KB writes / one chunk per write),
@@ -96,7 +97,10 @@ def main(names: list[str]) -> None:
     upstream, url = start_upstream()
     results: dict[str, dict[str, float]] = {}
     try:
+        only = [w for w in os.environ.get("INSTRUCTIONS_WORKLOADS", "").split(",") if w]
         for name, (small, large, unit) in WORKLOADS.items():
+            if only and name not in only:
+                continue
             for client in names:
                 low = instructions(client, name, small, url)
                 high = instructions(client, name, large, url)

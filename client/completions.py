@@ -53,14 +53,18 @@ def chat_payload(
     stream: bool,
 ) -> dict[str, Any]:
     """The request body of a chat completion, checked against the request schema."""
-    if isinstance(messages, str | bytes | Mapping) or not isinstance(messages, Iterable):
+    # type() first: the common list skips isinstance against the Mapping ABC (slow).
+    if type(messages) is not list and (
+        isinstance(messages, str | bytes | Mapping) or not isinstance(messages, Iterable)
+    ):
         raise InvalidRequestError(
             "messages must be a list of {'role': ..., 'content': ...} objects, "
             f"not {type(messages).__name__}"
         )
     # A parameter set to None is not sent (as if left out), like the cache key reads it.
     payload = {"model": model, "messages": list(messages)}
-    payload.update((k, v) for k, v in params.items() if v is not None)
+    if params:
+        payload.update((k, v) for k, v in params.items() if v is not None)
     if stream:
         payload["stream"] = True
         payload.setdefault("stream_options", {"include_usage": True})

@@ -1,9 +1,11 @@
 """``ChatStream``: a streamed chat completion, read as text deltas while the server writes them.
 
 Bytes from ``readany()`` go through the byte-fed ``SSEDecoder``; each chunk is parsed once and
-checked by ``chunk_is_well_formed`` (full schema validation for the first chunk, for any chunk
-that fails the quick check, and for the assembled completion). The deltas of one network read
-are joined into one piece of text, so a fast server costs one yield per read, not per token.
+checked by ``chunk_is_well_formed``, the assembled completion by ``completion_is_well_formed``;
+whatever a quick check refuses goes through full schema validation, which names the problem
+(a quick check never accepts what the schema rejects: the property tests hold it to that).
+The deltas of one network read are joined into one piece of text, so a fast server costs one
+yield per read, not per token.
 
 A failure while the stream is read goes to the transport's one attempt loop
 (``Transport.call``), which retries it as the policy says until text reaches the caller, never
@@ -37,7 +39,7 @@ from .completions import (
     usage_from,
 )
 from .errors import LiteLLMError
-from .quick_checks import chunk_is_well_formed
+from .quick_checks import chunk_is_well_formed, completion_is_well_formed
 from .sse import SSEDecoder
 from .timeouts import Timeout
 from .transport import Reply, Transport
@@ -89,7 +91,6 @@ class ChatStream:
         self._usage: Any = None
         self._model_seen: str | None = None
         self._id_seen: str | None = None
-        self._checked_first = False
         self._completion: Completion | None = None
 
     # -- public ---------------------------------------------------------------------------------
@@ -175,7 +176,6 @@ class ChatStream:
                 break
             except LiteLLMError as error:
                 self._close_reply()
-                self._checked_first = False
                 self._finish_reason = self._usage = None
                 self._model_seen = self._id_seen = None
                 # The one attempt loop: it raises the failure it does not retry (any, once
@@ -226,7 +226,7 @@ class ChatStream:
                     gap, phase = max(left, 0.0), "total"
             read_deadline.reschedule(None if gap is None else now + gap)
             try:
-                async with read_deadline:
+                with read_deadline:
                     data = await content.readany()
             except (TimeoutError, aiohttp.ClientError, OSError) as error:
                 chars = sum(map(len, self._parts))
@@ -266,8 +266,9 @@ class ChatStream:
     async def _drain(self, content: aiohttp.StreamReader) -> None:
         """Read the few bytes after ``[DONE]`` (the chunked terminator), so the connection
         goes back to the pool instead of being closed."""
+        drain_by = asyncio.get_running_loop().time() + defaults.DRAIN_TIMEOUT
         try:
-            async with asyncio.timeout(defaults.DRAIN_TIMEOUT):
+            with self._transport.deadlines.deadline(drain_by):
                 while await content.readany():
                     pass
         except (TimeoutError, aiohttp.ClientError, OSError):
@@ -293,13 +294,12 @@ class ChatStream:
             ) from error
         if name == "error" or (type(chunk) is dict and chunk.get("error") is not None):
             raise self._transport.errors.event(chunk, self.request_id)
-        if not self._checked_first or not chunk_is_well_formed(chunk):
+        if not chunk_is_well_formed(chunk):
             problems = schema_errors("chunk", chunk)
             if problems:
                 raise self._transport.errors.invalid(
                     summary(problems, "a stream chunk is malformed: "), self.request_id
                 )
-            self._checked_first = True
         if self._model_seen is None:
             self._model_seen = chunk.get("model")
             self._id_seen = chunk.get("id")
@@ -337,11 +337,12 @@ class ChatStream:
             ],
             "usage": self._usage,
         }
-        problems = schema_errors("completion", raw)
-        if problems:
-            raise self._transport.errors.invalid(
-                summary(problems[:1], "the assembled answer is malformed: "), self.request_id
-            )
+        if not completion_is_well_formed(raw):
+            problems = schema_errors("completion", raw)
+            if problems:
+                raise self._transport.errors.invalid(
+                    summary(problems[:1], "the assembled answer is malformed: "), self.request_id
+                )
         completion = Completion(
             text=text,
             finish_reason=self._finish_reason,

@@ -194,3 +194,14 @@ def test_status_errors_declare_what_they_keep():
         assert name in LiteLLMError.__annotations__
     for name in ("retry_after", "headers", "body"):
         assert name in APIStatusError.__annotations__
+
+
+async def test_a_failed_attempt_gives_its_limiter_slot_back(mock_server):
+    mock_server.enqueue(status(400, {"error": {"message": "no"}}), status(503, "down"))
+    config = config_for(mock_server, max_concurrent_requests=1, max_retries=0)
+    async with LiteLLMClient(config) as client:
+        for _ in range(2):
+            with pytest.raises(APIStatusError):
+                await client.complete("mock-echo", USER)
+        result = await asyncio.wait_for(client.complete("mock-echo", USER), 5)
+    assert result.text.startswith("Echo")
