@@ -113,7 +113,9 @@ class Reply:
 
     @property
     def is_event_stream(self) -> bool:
-        return self.response.content_type == defaults.EVENT_STREAM
+        # The header itself: aiohttp's content_type parses it with the email package.
+        value = self.response.headers.get("Content-Type", "")
+        return value.partition(";")[0].strip().lower() == defaults.EVENT_STREAM
 
     @property
     def server_request_id(self) -> str:

@@ -205,3 +205,21 @@ async def test_a_failed_attempt_gives_its_limiter_slot_back(mock_server):
                 await client.complete("mock-echo", USER)
         result = await asyncio.wait_for(client.complete("mock-echo", USER), 5)
     assert result.text.startswith("Echo")
+
+
+async def test_the_server_checks_are_client_calls(mock_server):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        check = await client.check_connection()
+        found = await client.detect_server([down, mock_server.url + "/v1", mock_server.url])
+        with pytest.raises(APIConnectionError) as caught:
+            await client.detect_server([down])
+    assert (check.url, check.alive, check.ready) == (mock_server.url, True, True)
+    assert check.models == tuple(mock_server.models)
+    assert (found.url, found.alive, found.models) == (mock_server.url, True, ())
+    assert down in str(caught.value)
+    assert "preferences" in str(caught.value)
