@@ -10,7 +10,8 @@ runs outside valgrind.
 
 Workloads: ``seq`` (sequential requests), ``conc32`` (32 at a time), ``stream16k`` and
 ``stream1`` (per chunk of 1,000-chunk streams in 16 KB writes / one chunk per write),
-``ttfc`` (per two-chunk stream on a warm client). Needs valgrind; takes a few minutes.
+``ttfc`` (per two-chunk stream on a warm client), ``cold`` (the first two-chunk stream of a new
+client, its modules imported). Needs valgrind; takes a few minutes.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ WORKLOADS = {
     "stream16k": (2, 6, "chunk"),
     "stream1": (2, 6, "chunk"),
     "ttfc": (50, 250, "stream"),
+    "cold": (0, 1, "stream"),  # the first stream of a new client, its imports done
 }
 STREAM_CHUNKS = 1000
 
@@ -42,6 +44,10 @@ async def workload(client_name: str, name: str, count: int, url: str) -> None:
 
     load = 32 if name == "conc32" else None
     async with clients.CLIENTS[client_name](url, load) as client:
+        if name == "cold":
+            for _ in range(count):
+                await client.stream("chunks:2", lambda: None)
+            return
         for _ in range(40):  # warm up: pool, caches, first-use validators
             await client.complete()
         await client.stream("chunks:50", lambda: None)
