@@ -16,7 +16,7 @@ from .error_mapping import ErrorMapping
 from .errors import TOO_DEEP, InvalidRequestError
 from .quick_checks import completion_is_well_formed, request_is_well_formed
 from .timeouts import Timeout
-from .types import Completion, Usage
+from .types import Completion, Usage, filled
 from .validation import schema_errors, summary, validate_request
 
 __all__ = [
@@ -123,7 +123,8 @@ def usage_from(data: Any) -> Usage | None:
         return None
     prompt = data.get("prompt_tokens", 0)
     completion = data.get("completion_tokens", 0)
-    return Usage(prompt, completion, data.get("total_tokens") or prompt + completion)
+    total = data.get("total_tokens") or prompt + completion
+    return filled(Usage, prompt_tokens=prompt, completion_tokens=completion, total_tokens=total)
 
 
 def completion_from(
@@ -138,12 +139,15 @@ def completion_from(
         if problems:
             raise errors.invalid(summary(problems), request_id)
     choice = data["choices"][0]
-    return Completion(
+    usage = data.get("usage")
+    return filled(
+        Completion,
         text=choice["message"].get("content") or "",
         finish_reason=choice.get("finish_reason"),
-        usage=usage_from(data.get("usage")),
-        cost=cost_from(headers, data.get("usage")),
+        usage=usage_from(usage),
+        cost=cost_from(headers, usage),
         request_id=request_id,
         model=data.get("model"),
         raw=data,
+        cached=False,
     )

@@ -182,6 +182,12 @@ class RateLimiter:
     def try_acquire(self) -> bool:
         """Take a slot at once when that needs no waiting at all (the common case); False
         means call ``acquire()``. Synchronous, so the hot path builds no coroutine."""
+        if self._rpm is None and not self._hold_until:  # no budget and never paused: the
+            slots = self._semaphore  # budget lock is never taken, only the slots count
+            if slots.free > 0 and not slots._waiters:
+                slots.free -= 1
+                return True
+            return False
         return (
             self._rpm is None
             and self._hold_until <= self._clock()
@@ -215,4 +221,8 @@ class RateLimiter:
 
     def release(self) -> None:
         """Free the slot taken by ``acquire()`` or ``try_acquire()``."""
-        self._semaphore.give()
+        slots = self._semaphore
+        if slots._waiters:
+            slots.give()  # to the oldest waiter
+        else:
+            slots.free += 1

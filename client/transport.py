@@ -30,7 +30,7 @@ import yarl
 
 from . import defaults
 from .config import ClientConfig
-from .deadlines import DeadlineWatch
+from .deadlines import Deadline, DeadlineWatch
 from .error_mapping import ErrorMapping
 from .errors import LiteLLMError, RateLimitError
 from .limiter import RateLimiter
@@ -80,7 +80,16 @@ class Reply:
     called more than once.
     """
 
-    __slots__ = ("_limited", "_transport", "deadline", "request_id", "response", "sent_at")
+    __slots__ = (
+        "_limited",
+        "_log_bodies",
+        "_timer",
+        "_transport",
+        "deadline",
+        "request_id",
+        "response",
+        "sent_at",
+    )
 
     def __init__(
         self,
@@ -90,6 +99,8 @@ class Reply:
         request_id: str,
         sent_at: float,
         limited: bool,
+        timer: Deadline,
+        log_bodies: bool,
     ) -> None:
         self._transport = transport
         self.response = response
@@ -97,6 +108,8 @@ class Reply:
         self.request_id = request_id  # the id the client sent
         self.sent_at = sent_at  # loop time the request was sent (the first-byte limit)
         self._limited = limited
+        self._timer = timer  # the attempt's one Deadline, moved from phase to phase
+        self._log_bodies = log_bodies
 
     @property
     def status(self) -> int:
@@ -130,8 +143,10 @@ class Reply:
     async def read(self, limit: int | None = None) -> bytes:
         """The whole body (at most ``limit`` bytes), within the attempt's total limit."""
         transport = self._transport
+        timer = self._timer
+        timer.reschedule(self.deadline)
         try:
-            with transport.deadlines.deadline(self.deadline):
+            with timer:
                 if limit is None:
                     return await self.response.read()
                 # content.read(n) returns what one network read brought: gather up to limit.
@@ -159,7 +174,8 @@ class Reply:
         except (ValueError, RecursionError) as error:
             errors = self._transport.errors
             raise errors.not_json(raw, what, self.server_request_id, error) from error
-        self._transport.log.body("response body", data)
+        if self._log_bodies:
+            self._transport.log.body("response body", data)
         return data
 
     def release(self) -> None:
@@ -311,14 +327,17 @@ class Transport:
             wait, phase = limits.first_byte, "first_byte"
             if total is not None and (wait is None or total < wait):
                 wait, phase = total, "total"
+            log_on = self.log.enabled()
             if body is None:
                 headers = {"x-request-id": request_id}
             else:
                 headers = {"Content-Type": self._content_type, "x-request-id": request_id}
-                self.log.body("request body", body)
+                if log_on:
+                    self.log.body("request body", body)
             self.stats.requests += 1
+            timer = self.deadlines.deadline(None if wait is None else started + wait)
             try:
-                with self.deadlines.deadline(None if wait is None else started + wait):
+                with timer:
                     response = await session.request(
                         method,
                         self._url(path),
@@ -335,14 +354,14 @@ class Transport:
                 if failure is None:
                     raise
                 raise failure from error
-            if self.log.enabled():
+            if log_on:
                 self._log_attempt(method, path, response.status, started, attempt, request_id, kind)
             self.limiter.observe(response.headers)
             if response.status >= 400 and raise_for_status:
                 raise await self._status_error(
-                    Reply(self, response, deadline, request_id, started, False)
+                    Reply(self, response, deadline, request_id, started, False, timer, log_on)
                 )
-            return Reply(self, response, deadline, request_id, started, limited)
+            return Reply(self, response, deadline, request_id, started, limited, timer, log_on)
         except BaseException:
             if limited:
                 limiter.release()
