@@ -263,7 +263,7 @@ def table_lines(result: dict) -> list[str]:
         rss = w["rss_mb"]
         lines += [
             "",
-            "| Worker (worker.py), resident memory | after 2,000 | after 10,000 | after 20,000 "
+            "| Worker (worker/), resident memory | after 2,000 | after 10,000 | after 20,000 "
             "| after 30,000 | target |",
             "|---|---:|---:|---:|---:|---|",
             f"| RSS of the process, MB ({w['jobs_per_s']:.0f} jobs/s, half streamed) | "

@@ -7,7 +7,7 @@ layers that nothing calls is reported as dead code.
 from litellm_screenwriter import client, worker
 from litellm_screenwriter.client.conversation import Conversation
 from litellm_screenwriter.client.stats import ClientStats
-from litellm_screenwriter.client.types import Health
+from litellm_screenwriter.client.types import Completion, Health
 from litellm_screenwriter.worker.messages import Event
 from litellm_screenwriter.worker.thread import Worker
 
@@ -22,6 +22,7 @@ PUBLIC_API = (
     ClientStats.reuse_ratio,
     Health.ok,
     Event.terminal,
+    Completion.cached,  # set through dataclasses.replace(hit, cached=True)
 )
 
 # Module hooks Python calls itself (PEP 562: the lazily loaded names).
