@@ -131,3 +131,20 @@ print("ok")
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_the_stream_uses_only_the_transports_public_interface():
+    """ChatStream gets what it needs through the Transport and the Reply it opens, never
+    through their private members (nor the client's: it does not even import the client)."""
+    path = ROOT / "client" / "streaming.py"
+    tree = ast.parse(path.read_text("utf-8"))
+    reached = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            owner = node.value
+            if isinstance(owner, ast.Attribute) and owner.attr in ("_transport", "_reply"):
+                reached.add(f"{owner.attr}.{node.attr}")
+            elif isinstance(owner, ast.Name) and owner.id in ("transport", "reply"):
+                reached.add(f"{owner.id}.{node.attr}")
+    assert not reached, f"streaming.py reaches private members: {sorted(reached)}"
+    assert ".client" not in imported_names(path)
