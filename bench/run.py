@@ -92,8 +92,8 @@ def chosen(metric: str) -> bool:
 
 def client_benchmarks(url: str) -> dict:
     """Every metric, REPEATS rounds; in each round the clients run one after the other, so a
-    round's ratios compare runs made under the same load. Ratios are taken per round, then
-    their median and range reported."""
+    round's ratios compare runs made under the same load (the order reversed every other
+    round). Ratios are taken per round, then their median and range reported."""
     metrics = [m for m in (*METRICS, "cold") if chosen(m)]
     runs: dict[str, dict[str, list[dict]]] = {m: {c: [] for c in CLIENTS} for m in metrics}
     runs["memory"] = {"project": [], "aiohttp": []}
@@ -104,8 +104,11 @@ def client_benchmarks(url: str) -> dict:
     if chosen("memory"):
         measure("aiohttp", "memory", url)
     for repeat in range(REPEATS):
+        # The order turns round every round, so a load that rises or falls over a round
+        # favours each client as often as it hurts it.
+        order = CLIENTS if repeat % 2 == 0 else CLIENTS[::-1]
         for metric in metrics:
-            for client in CLIENTS:
+            for client in order:
                 runs[metric][client].append(measure(client, metric, url))
             print(f"  [{repeat + 1}/{REPEATS}] {metric:9} done", flush=True)
         if chosen("memory"):
