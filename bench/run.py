@@ -176,6 +176,21 @@ def worker_memory(url: str) -> dict:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
+def interleaved_benchmarks(url: str) -> dict:
+    """bench/interleaved.py: the project and raw aiohttp in one process, batch by batch."""
+    output = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "interleaved.py"), url],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env=ENV,
+    )
+    if output.returncode != 0:
+        raise SystemExit(f"interleaved failed:\n{output.stderr[-2000:]}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
 def blender_benchmarks(url: str) -> dict | None:
     script = ROOT / "bench" / "blender_bench.py"
     if not Path(BLENDER_PYTHON).exists():
@@ -261,6 +276,23 @@ def table_lines(result: dict) -> list[str]:
             f"{mem['project']['peak_mb']:.2f} | {mem['aiohttp']['peak_mb']:.2f} | | | | "
             "bounded |"
         )
+    inter = result.get("interleaved")
+    if inter:
+        lines += [
+            "",
+            "| the same, both clients in one process, alternating batches | project / raw "
+            "(quartiles) | target |",
+            "|---|---:|---|",
+        ]
+        for metric, (_key, higher, label) in METRICS.items():
+            if metric in inter:
+                r, bar = inter[metric], TARGETS[metric][0]
+                ok = r["median"] >= bar if higher else r["median"] <= bar
+                sign = ">=" if higher else "<="
+                lines.append(
+                    f"| {label} | {r['median']:.2f} ({r['q1']:.2f}-{r['q3']:.2f}) | "
+                    f"{sign} {bar}x raw: {verdict(ok)} |"
+                )
     w = result.get("worker")
     if w:
         rss = w["rss_mb"]
@@ -306,6 +338,9 @@ def main() -> None:
             f"{platform.release()}, Python {platform.python_version()}",
             "client": client_benchmarks(url),
         }
+        if chosen("interleaved"):
+            print("  interleaved: project and raw aiohttp in one process", flush=True)
+            result["interleaved"] = interleaved_benchmarks(url)
         if not ONLY:
             print("  worker memory: 30,000 requests through the worker", flush=True)
         result["worker"] = None if ONLY else worker_memory(url)

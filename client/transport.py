@@ -319,7 +319,7 @@ class Transport:
         if limited and not limiter.try_acquire():
             await limiter.acquire()
         try:  # one coroutine for the whole attempt: a frame fewer per request
-            session = self.session()
+            session = self._session or self.session()
             loop = asyncio.get_running_loop()
             started = loop.time()
             total = limits.total
@@ -340,7 +340,7 @@ class Transport:
                 with timer:
                     response = await session.request(
                         method,
-                        self._url(path),
+                        self._urls.get(path) or self._url(path),
                         data=body,
                         headers=headers,
                         timeout=self._client_timeout(limits),
