@@ -30,7 +30,12 @@ __all__ = [
 
 
 def call_limits(config: ClientConfig, kind: str, timeout: Timeout | None) -> Timeout:
-    """The timeout profile of one call: ``timeout`` when given, else the kind's."""
+    """The timeout profile of one call: ``timeout`` when given, else the kind's (a kind that is
+    not a name is refused either way: the limiter and the log read it too)."""
+    if not isinstance(kind, str):
+        raise InvalidRequestError(
+            f"kind must be a request kind such as 'ask' or 'analysis', not {type(kind).__name__}"
+        )
     if timeout is not None:
         if not isinstance(timeout, Timeout):
             raise InvalidRequestError(
@@ -38,10 +43,6 @@ def call_limits(config: ClientConfig, kind: str, timeout: Timeout | None) -> Tim
                 f"not {type(timeout).__name__}"
             )
         return timeout
-    if not isinstance(kind, str):
-        raise InvalidRequestError(
-            f"kind must be a request kind such as 'ask' or 'analysis', not {type(kind).__name__}"
-        )
     return config.timeout_for(kind)
 
 
