@@ -1,8 +1,9 @@
 """Turn the model's JSON script analysis into a breakdown a screenwriter reads at a glance.
 
-Pure Python (no ``bpy``). The JSON is checked against ``client/schemas/script_analysis.json``
-shape rules here in plain code, so a model that drifts from the format gets a clear message and
-the raw answer stays in the text.
+Pure Python (no ``bpy``). The JSON's shape (``logline``, ``genre``, ``tone`` as text; the
+strengths, weaknesses, suggestions, structure and characters as lists) is checked here in plain
+code, so a model that drifts from the format gets a clear message and the raw answer stays in
+the text.
 """
 
 from __future__ import annotations

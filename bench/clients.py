@@ -2,10 +2,13 @@
 
     python bench/clients.py CLIENT METRIC URL
 
-CLIENT is ``project`` (LiteLLMClient), ``aiohttp`` (a minimal hand-written raw aiohttp
-request, the floor for an aiohttp client) or ``openai`` (openai-python's AsyncOpenAI,
-``max_retries=0``). METRIC is ``seq``, ``conc32``, ``conc128``, ``stream`` or ``memory``.
-Each runs in its own process so no client warms another's caches or imports.
+CLIENT is ``project`` (LiteLLMClient, configured as Blender's preferences configure it),
+``aiohttp`` (a minimal hand-written raw aiohttp request, the floor for an aiohttp client) or
+``openai`` (openai-python's AsyncOpenAI, ``max_retries=0``). METRIC is ``seq``, ``conc32``,
+``conc128``, ``stream16k`` (5,000-chunk streams sent in 16 KB writes), ``stream1`` (one chunk
+per write), ``ttfc`` (time to the first chunk on a warm client), ``cold`` (the first stream of
+a new client) or ``memory``. Each runs in its own process so no client warms another's caches
+or imports.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ CONC_REQUESTS = 5000
 CONC_ROUNDS = 5  # the median round is reported
 STREAM_CHUNKS = 5000
 STREAM_REPEATS = 5
+TTFC_STREAMS = 200  # short streams on a warm client: the median time to the first text
 MEMORY_CHUNKS = 20_000  # x 100 characters = a 2 MB answer
 MEMORY_SIZE = 100
 WARMUP = 30
@@ -47,19 +51,33 @@ def expected_text(count: int, size: int) -> str:
 # -- the three clients, same work -------------------------------------------------------------
 
 
-class ProjectClient:
-    def __init__(self, url: str, connections: int) -> None:
-        from litellm_screenwriter.client import ClientConfig, LiteLLMClient
+def user_config(url: str, load: int | None = None):
+    """The ``ClientConfig`` that ``preferences.client_config()`` builds from Blender's default
+    preferences (Retries 2, Timeout Scale 1.0, Verify TLS on, no CA file, no request log, no
+    cache; ``trust_env`` on, as the default), for ``url``. ``load`` raises the limiter and the
+    pool to that many requests in flight (the throughput runs); None keeps the defaults."""
+    from litellm_screenwriter.client import ClientConfig
 
-        config = ClientConfig(
-            base_url=url,
-            api_key="sk-bench",
-            max_connections=connections,
-            max_concurrent_requests=connections,
-            max_retries=0,
-            trust_env=False,
-        )
-        self.client = LiteLLMClient(config)
+    defaults = ClientConfig()
+    options = {} if load is None else {"max_connections": load, "max_concurrent_requests": load}
+    return ClientConfig(
+        base_url=url,
+        api_key="sk-bench",
+        timeouts=dict(defaults.timeouts),  # scaled by 1.0
+        max_retries=2,
+        verify=True,
+        ca_file=None,
+        log_file=None,
+        cache_enabled=False,
+        **options,
+    )
+
+
+class ProjectClient:
+    def __init__(self, url: str, load: int | None) -> None:
+        from litellm_screenwriter.client import LiteLLMClient
+
+        self.client = LiteLLMClient(user_config(url, load))
 
     async def __aenter__(self):
         await self.client.__aenter__()
@@ -102,9 +120,9 @@ class RawAiohttpClient:
     """What a careful hand-written aiohttp client does, and nothing more: no validation,
     no retries; the stream is read line by line with ``async for line in response.content``."""
 
-    def __init__(self, url: str, connections: int) -> None:
+    def __init__(self, url: str, load: int | None) -> None:
         self.url = url + "/v1/chat/completions"
-        self.connections = connections
+        self.connections = load or 32
 
     async def __aenter__(self):
         import aiohttp
@@ -153,7 +171,7 @@ class RawAiohttpClient:
 
 
 class OpenAIClient:
-    def __init__(self, url: str, connections: int) -> None:
+    def __init__(self, url: str, load: int | None) -> None:
         from openai import AsyncOpenAI
 
         # openai-python's own pool defaults (1,000 connections) cover every concurrency here.
@@ -231,23 +249,41 @@ def stamp(into: list[float]) -> None:
     into.append(time.perf_counter())
 
 
-async def stream(client) -> dict:
-    expected = expected_text(STREAM_CHUNKS, 8)
-    await client.stream("chunks:200", lambda: None)  # warm the connection
-    rates, firsts = [], []
+async def timed_stream(client, spec: str, chunks: int) -> tuple[float, float]:
+    """One stream: (seconds in all, seconds to the first text), its text checked."""
+    first: list[float] = []
+    start = time.perf_counter()
+    text = await client.stream(spec, functools.partial(stamp, first))
+    elapsed = time.perf_counter() - start
+    if text != expected_text(chunks, 8):
+        raise SystemExit("stream text is not intact")
+    return elapsed, first[0] - start
+
+
+async def stream(client, write: str) -> dict:
+    spec = f"chunks:{STREAM_CHUNKS}:write:{write}"
+    await client.stream(f"chunks:200:write:{write}", lambda: None)  # warm the connection
+    rates = []
     for _ in range(STREAM_REPEATS):
-        first: list[float] = []
-        start = time.perf_counter()
-        text = await client.stream(f"chunks:{STREAM_CHUNKS}", functools.partial(stamp, first))
-        elapsed = time.perf_counter() - start
-        if text != expected:
-            raise SystemExit("stream text is not intact")
+        elapsed, _first = await timed_stream(client, spec, STREAM_CHUNKS)
         rates.append(STREAM_CHUNKS / elapsed)
-        firsts.append((first[0] - start) * 1000)
-    return {
-        "chunks_per_s": statistics.median(rates),
-        "first_chunk_ms": statistics.median(firsts),
-    }
+    return {"chunks_per_s": statistics.median(rates)}
+
+
+async def ttfc(client) -> dict:
+    for _ in range(WARMUP):
+        await client.stream("chunks:2", lambda: None)
+    firsts = []
+    for _ in range(TTFC_STREAMS):
+        _elapsed, first = await timed_stream(client, "chunks:2", 2)
+        firsts.append(first)
+    return {"first_chunk_ms": statistics.median(firsts) * 1000}
+
+
+async def cold(client) -> dict:
+    """The first stream of a client that has sent nothing yet (its imports are done)."""
+    elapsed, first = await timed_stream(client, f"chunks:{STREAM_CHUNKS}", STREAM_CHUNKS)
+    return {"chunks_per_s": STREAM_CHUNKS / elapsed, "first_chunk_ms": first * 1000}
 
 
 async def memory(client) -> dict:
@@ -269,14 +305,18 @@ async def memory(client) -> dict:
 
 
 async def run(client_name: str, metric: str, url: str) -> dict:
-    connections = 128 if metric == "conc128" else 32
-    async with CLIENTS[client_name](url, connections) as client:
+    load = int(metric[4:]) if metric.startswith("conc") else None
+    async with CLIENTS[client_name](url, load) as client:
         if metric == "seq":
             result = await seq(client)
-        elif metric.startswith("conc"):
-            result = await conc(client, int(metric[4:]))
-        elif metric == "stream":
-            result = await stream(client)
+        elif load is not None:
+            result = await conc(client, load)
+        elif metric.startswith("stream"):
+            result = await stream(client, metric.removeprefix("stream"))
+        elif metric == "ttfc":
+            result = await ttfc(client)
+        elif metric == "cold":
+            result = await cold(client)
         elif metric == "memory":
             result = await memory(client)
         else:

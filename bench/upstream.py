@@ -3,7 +3,10 @@
 Bodies are built once and served from memory, so the server costs as little as possible and
 the clients' differences show. ``POST /v1/chat/completions`` answers a small chat.completion,
 or, when ``stream`` is true, a stream of ``N`` chunks where N comes from the last message's
-content (``"chunks:5000"``; ``"chunks:5000:size:100"`` sets the characters per chunk).
+content (``"chunks:5000"``; ``"chunks:5000:size:100"`` sets the characters per chunk). Two
+shapes of stream: ``write:16k`` (the default) sends the events in socket writes of about 16 KB,
+as a fast provider behind a proxy does; ``write:1`` sends one event per write, as a model
+writing token by token does (then the upstream itself bounds the rate).
 Each chunk carries its send time (``"created"``, nanoseconds) so the latency benchmarks can
 tell how long a chunk took to land. Prints its port on stdout once listening.
 """
@@ -18,7 +21,7 @@ import time
 
 from aiohttp import web
 
-BATCH = 20  # chunks per socket write: a fast upstream, as a provider behind a proxy is
+BATCH_BYTES = 16 * 1024  # bytes per socket write in the batched shape
 
 COMPLETION = json.dumps(
     {
@@ -44,8 +47,9 @@ def piece(index: int, size: int) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def stream_body(count: int, size: int) -> tuple[bytes, ...]:
-    """The SSE body of a ``count``-chunk stream, in batches of ``BATCH`` events."""
+def stream_events(count: int, size: int) -> tuple[bytes, ...]:
+    """The SSE events of a ``count``-chunk stream: the text chunks, the finish, the usage and
+    ``[DONE]``, one ``bytes`` per event."""
     events = []
     for index in range(count):
         chunk = {
@@ -76,17 +80,34 @@ def stream_body(count: int, size: int) -> tuple[bytes, ...]:
     events.append(b"data: " + json.dumps(tail).encode() + b"\n\n")
     events.append(b"data: " + json.dumps(usage).encode() + b"\n\n")
     events.append(b"data: [DONE]\n\n")
-    return tuple(b"".join(events[i : i + BATCH]) for i in range(0, len(events), BATCH))
+    return tuple(events)
 
 
-def parse_spec(content: str) -> tuple[int, int, float]:
-    """``chunks:N[:size:S][:rate:R]`` → (N, S, R chunks per second; 0 means as fast as possible)."""
+@functools.lru_cache(maxsize=8)
+def stream_batches(count: int, size: int) -> tuple[bytes, ...]:
+    """The same events joined into writes of about ``BATCH_BYTES`` each."""
+    batches, current, length = [], [], 0
+    for event in stream_events(count, size):
+        current.append(event)
+        length += len(event)
+        if length >= BATCH_BYTES:
+            batches.append(b"".join(current))
+            current, length = [], 0
+    if current:
+        batches.append(b"".join(current))
+    return tuple(batches)
+
+
+def parse_spec(content: str) -> tuple[int, int, float, str]:
+    """``chunks:N[:size:S][:rate:R][:write:W]`` → (N, S, R chunks per second, 0 meaning as
+    fast as possible; W, ``16k`` or ``1`` event per write)."""
     parts = content.split(":")
     options = dict(zip(parts[::2], parts[1::2], strict=False))
     return (
         int(options.get("chunks", 10)),
         int(options.get("size", 8)),
         float(options.get("rate", 0)),
+        options.get("write", "16k"),
     )
 
 
@@ -94,14 +115,15 @@ async def chat(request: web.Request) -> web.StreamResponse:
     body = await request.json()
     if not body.get("stream"):
         return web.Response(body=COMPLETION, content_type="application/json")
-    count, size, rate = parse_spec(body["messages"][-1]["content"])
+    count, size, rate, write = parse_spec(body["messages"][-1]["content"])
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
     await response.prepare(request)
     if rate > 0:  # paced: one event per write, stamped with its send time
         await paced(response, count, size, rate)
     else:
-        for batch in stream_body(count, size):
-            await response.write(batch)
+        writes = stream_events(count, size) if write == "1" else stream_batches(count, size)
+        for data in writes:
+            await response.write(data)
     await response.write_eof()
     return response
 

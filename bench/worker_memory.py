@@ -1,4 +1,4 @@
-"""Resident memory of a process driving the Worker (worker.py) through 30,000 requests.
+"""Resident memory of a process driving the Worker (worker/) through 30,000 requests.
 
     python bench/worker_memory.py URL
 

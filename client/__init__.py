@@ -36,7 +36,7 @@ from .errors import (
     RateLimitError,
 )
 from .timeouts import Timeout
-from .types import Completion, Health, Usage
+from .types import Completion, Health, ServerCheck, Usage
 
 if TYPE_CHECKING:
     from .client import LiteLLMClient
@@ -68,6 +68,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseCache",
+    "ServerCheck",
     "Timeout",
     "Usage",
     "normalize_base_url",

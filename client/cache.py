@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import defaults
+from .errors import TOO_DEEP, InvalidRequestError
 
 if TYPE_CHECKING:
     from .types import Completion
@@ -24,18 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["IGNORED_PARAMS", "ResponseCache", "is_deterministic"]
 
 # Request fields that change how an answer is delivered, traced or billed, never what it says.
-IGNORED_PARAMS: frozenset[str] = frozenset(
-    {
-        "stream",
-        "stream_options",
-        "user",
-        "metadata",
-        "timeout",
-        "request_timeout",
-        "extra_headers",
-        "kind",
-    }
-)
+IGNORED_PARAMS: frozenset[str] = defaults.CACHE_IGNORED_PARAMS
 
 
 def _normalize(value: Any) -> Any:
@@ -88,6 +78,18 @@ class ResponseCache:
         self.hits = 0
         self.misses = 0
 
+    def key_for(
+        self, payload: Mapping[str, Any], params: Mapping[str, Any], force: bool | None
+    ) -> str | None:
+        """The key of a request payload when it may be answered from the cache, else None
+        (``force`` as in ``is_deterministic``: True or False wins, None asks temperature 0)."""
+        if force is False or not is_deterministic(params, force):
+            return None
+        try:
+            return self.key(payload["model"], payload["messages"], params)
+        except RecursionError as error:  # nested past the recursion limit: cannot be keyed
+            raise InvalidRequestError(TOO_DEEP) from error
+
     @staticmethod
     def key(model: str, messages: list[dict], params: Mapping[str, Any]) -> str:
         """The cache key of a request: a sha256 hex digest of its normalized JSON form.
@@ -130,11 +132,6 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def __contains__(self, key: object) -> bool:
-        """Whether a live entry exists; unlike ``get`` it neither counts nor touches it."""
-        entry = self._entries.get(key) if isinstance(key, str) else None
-        return entry is not None and self._clock() - entry[0] < self.ttl
 
     def __repr__(self) -> str:
         return (

@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import defaults
+
 __all__ = [
     "CHARS_PER_TOKEN",
     "FORMAT_VERSION",
@@ -21,11 +23,11 @@ __all__ = [
     "estimate_tokens",
 ]
 
-CHARS_PER_TOKEN = 4
-MESSAGE_OVERHEAD_TOKENS = 4  # role, separators and framing a chat template adds per message
-FORMAT_VERSION = 1
-HISTORY_ROLES = frozenset({"user", "assistant"})
-DEFAULT_MAX_CONTEXT_TOKENS = 8000
+CHARS_PER_TOKEN = defaults.CHARS_PER_TOKEN
+MESSAGE_OVERHEAD_TOKENS = defaults.MESSAGE_OVERHEAD_TOKENS
+FORMAT_VERSION = defaults.CONVERSATION_FORMAT_VERSION
+HISTORY_ROLES = defaults.HISTORY_ROLES
+DEFAULT_MAX_CONTEXT_TOKENS = defaults.DEFAULT_MAX_CONTEXT_TOKENS
 
 
 def _content_chars(content: Any) -> int:

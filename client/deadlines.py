@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import math
 
-__all__ = ["Deadline", "DeadlineWatch"]
+from . import defaults
 
-_SLACK = 0.001  # seconds: a deadline this close to now counts as passed when the timer fires
+__all__ = ["Deadline", "DeadlineWatch"]
 
 
 class DeadlineWatch:
@@ -52,7 +52,7 @@ class DeadlineWatch:
 
     def _sweep(self) -> None:
         self._handle, self._armed_at = None, math.inf
-        now = asyncio.get_running_loop().time() + _SLACK
+        now = asyncio.get_running_loop().time() + defaults.DEADLINE_SLACK
         earliest = math.inf
         for deadline in list(self._entries):
             if deadline.when <= now:
@@ -72,7 +72,9 @@ class DeadlineWatch:
 
 
 class Deadline:
-    """``async with watch.deadline(when): ...``; may be entered again after it is left."""
+    """``with watch.deadline(when): ...`` inside a task (``async with`` works too); may be
+    entered again after it is left. A plain ``with`` builds no coroutine objects, which is why
+    the client's hot path uses it."""
 
     __slots__ = ("_cancelling", "_task", "_watch", "expired", "when")
 
@@ -86,7 +88,7 @@ class Deadline:
     def reschedule(self, when: float | None) -> None:
         """Move the deadline (also while inside the block)."""
         self.when = math.inf if when is None else when
-        if self._task is None:  # not inside the block: __aenter__ registers it
+        if self._task is None:  # not inside the block: __enter__ registers it
             return
         watch = self._watch
         if self.when == math.inf:
@@ -96,7 +98,7 @@ class Deadline:
         elif self.when < watch._armed_at:
             watch._arm(self.when)
 
-    async def __aenter__(self) -> Deadline:
+    def __enter__(self) -> Deadline:
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("a Deadline must be used inside a task")
@@ -107,7 +109,7 @@ class Deadline:
             self._watch._add(self)
         return self
 
-    async def __aexit__(self, exc_type: type | None, exc: BaseException | None, _tb) -> None:
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, _tb) -> None:
         self._watch._entries.discard(self)
         task, self._task = self._task, None
         # uncancel() must run whenever this deadline cancelled the task, whatever came out.
@@ -118,6 +120,12 @@ class Deadline:
             and exc_type is asyncio.CancelledError
         ):
             raise TimeoutError from exc
+
+    async def __aenter__(self) -> Deadline:
+        return self.__enter__()
+
+    async def __aexit__(self, exc_type: type | None, exc: BaseException | None, tb) -> None:
+        self.__exit__(exc_type, exc, tb)
 
     def _expire(self) -> None:
         if self._task is not None and not self.expired:

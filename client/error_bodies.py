@@ -17,6 +17,7 @@ from typing import Any
 
 from . import defaults
 from .errors import APIStatusError, AuthenticationError, status_error_class
+from .request_log import redact, redact_bytes
 
 __all__ = ["ErrorDetails", "error_from_body", "error_from_payload", "parse_error_body"]
 
@@ -60,6 +61,18 @@ _NO_DB_HINT = (
     "this LiteLLM proxy has no key database, so it accepts only its master key: check the API "
     "key in the add-on preferences"
 )
+_NO_KEY_HINT = (
+    "no API key is set: if your LiteLLM proxy needs one (most do), set it in the add-on preferences"
+)
+
+
+def _may_want_a_key(status: int, message: str) -> bool:
+    """Whether a refusal of a request sent without a key may be the missing key speaking:
+    401/403, or a bare 500 (a LiteLLM proxy whose auth check itself fails answers so)."""
+    if status in (401, 403):
+        return True
+    bare = message.strip().rstrip(".").lower() in ("", "internal server error")
+    return status == 500 and bare
 
 
 @dataclass(frozen=True)
@@ -202,31 +215,46 @@ def error_from_body(
     request_id: str | None = None,
     url: str | None = None,
     retry_after: float | None = None,
+    headers: Mapping[str, str] | None = None,
+    keyless: bool = False,
+    secrets: tuple[str, ...] = (),
 ) -> APIStatusError:
-    """The typed error for an HTTP error response."""
+    """The typed error for an HTTP error response, complete: its message (``secrets`` masked
+    in it and in the kept ``body``), the response ``headers``, ``retry_after`` and the hint.
+    ``keyless`` says the request went without an API key: a refusal then says so."""
     details = parse_error_body(body, content_type)
+    message = redact(details.message, secrets)
     cls = status_error_class(status)
     hint = None
     if (details.type or "").lower() in _KEY_PROBLEM_TYPES:
         # LiteLLM without a key database answers any key but its master key with 400
         # "No connected db.": for the screenwriter that is a wrong key, not a bad request.
         cls, hint = AuthenticationError, _NO_DB_HINT
+    elif keyless and _may_want_a_key(status, message):
+        hint = _NO_KEY_HINT
     return cls(
-        details.message,
+        message,
         status=status,
         type=details.type,
         code=details.code,
         request_id=request_id,
         url=url,
         retry_after=retry_after,
+        headers=headers,
+        body=redact_bytes(body, secrets),
         hint=hint,
     )
 
 
 def error_from_payload(
-    payload: Any, *, request_id: str | None = None, url: str | None = None
+    payload: Any,
+    *,
+    request_id: str | None = None,
+    url: str | None = None,
+    secrets: tuple[str, ...] = (),
 ) -> APIStatusError:
-    """The typed error for an error event inside a stream (``{"error": {...}}`` or a string).
+    """The typed error for an error event inside a stream (``{"error": {...}}`` or a string),
+    ``secrets`` masked in its message; ``body`` keeps the event as decoded.
 
     The HTTP status was 200, so the status comes from the error's ``code`` or ``type``; an
     error without either counts as a server failure (500).
@@ -238,10 +266,11 @@ def error_from_payload(
     details = details or ErrorDetails("")
     status = _status_of(details.code, details.type, 500)
     return status_error_class(status)(
-        _one_line(details.message),
+        redact(_one_line(details.message), secrets),
         status=status,
         type=details.type,
         code=details.code,
         request_id=request_id,
         url=url,
+        body=payload,
     )

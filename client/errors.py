@@ -1,8 +1,10 @@
 """The exceptions the client raises, named after what a caller can do about them.
 
 Every error carries ``status``, ``message`` (the server's own words), ``type``, ``code`` and
-``request_id``; ``str(error)`` is one sentence with the status, that message and what to do
-next. The tree::
+``request_id``; a status error also the response's ``headers`` and ``body`` and the
+``retry_after`` the server asked for. Each error is built once, complete (``error_mapping.py``
+builds the client's), and never changed afterwards: ``hint`` is fixed when it is made, and
+``str(error)`` is one sentence with the status, that message and what to do next. The tree::
 
     LiteLLMError
      ├── APIConnectionError            the server could not be reached, or the line dropped
@@ -22,6 +24,7 @@ next. The tree::
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from . import defaults
 
@@ -42,21 +45,9 @@ __all__ = [
     "status_error_class",
 ]
 
-_REASONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    408: "Request Timeout",
-    409: "Conflict",
-    413: "Payload Too Large",
-    422: "Unprocessable Entity",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
+
+# The words of an InvalidRequestError for a request nested past Python's recursion limit.
+TOO_DEEP = "the request nests lists or objects too deeply to be checked or sent"
 
 
 def _seconds(value: float) -> str:
@@ -71,6 +62,21 @@ def _one_line(text: str) -> str:
 
 class LiteLLMError(Exception):
     """Base of every error the client raises."""
+
+    message: str
+    """The server's own words (or the client's, when no answer came), as received."""
+    status: int | None
+    """The HTTP status, or the status an error event in a stream stands for."""
+    type: str | None
+    """The server's error type (``"rate_limit_error"``), when it sent one."""
+    code: str | None
+    """The server's error code (``"invalid_api_key"``), when it sent one."""
+    request_id: str | None
+    """The server's request id for this request, else the one the client sent."""
+    url: str | None
+    """The server URL the request went to."""
+    hint: str
+    """What the screenwriter can do next (fixed when the error is made)."""
 
     default_hint = "see the LiteLLM server logs for details"
 
@@ -95,12 +101,10 @@ class LiteLLMError(Exception):
         self.code = code
         self.request_id = request_id
         self.url = url
-        self._hint = hint
+        self.hint = hint or self._default_hint()
 
-    @property
-    def hint(self) -> str:
-        """What the screenwriter can do next."""
-        return self._hint or self.default_hint
+    def _default_hint(self) -> str:
+        return self.default_hint
 
     def _lead(self) -> str:
         return "The LiteLLM request failed"
@@ -133,14 +137,19 @@ def _rebuild(cls: type[LiteLLMError], message: str, state: dict) -> LiteLLMError
 class APIConnectionError(LiteLLMError):
     """The server could not be reached, or the connection broke before the answer was whole."""
 
+    tls: bool
+    """True when the TLS handshake failed or the certificate was refused (then the same
+    request fails the same way again, so it is not retried)."""
+
+    def __init__(self, message: str = "", *, tls: bool = False, **kw) -> None:
+        self.tls = tls
+        super().__init__(message, **kw)
+
     def _lead(self) -> str:
         where = f" at {self.url}" if self.url else ""
         return f"Could not talk to the LiteLLM server{where}"
 
-    @property
-    def hint(self) -> str:
-        if self._hint:
-            return self._hint
+    def _default_hint(self) -> str:
         where = self.url or "the configured address"
         return f"is the LiteLLM server running at {where}?"
 
@@ -154,29 +163,47 @@ class APITimeoutError(APIConnectionError):
         where = f" at {self.url}" if self.url else ""
         return f"The LiteLLM server{where} took too long"
 
-    @property
-    def hint(self) -> str:
-        return self._hint or self.default_hint
+    def _default_hint(self) -> str:
+        return self.default_hint
 
 
 class APIStatusError(LiteLLMError):
     """The server answered with an error status."""
 
+    status: int
+    retry_after: float | None
+    """Seconds the server asked to wait (``Retry-After``, ``retry-after-ms``), when it did."""
+    headers: Mapping[str, str]
+    """The response headers, looked up in any case (empty for an error event in a stream)."""
+    body: object
+    """What the server sent: the bytes of the error response (up to 64 KB), or the decoded
+    error event of a stream; None when the error was made by hand."""
+
     default_hint = "see the LiteLLM server logs for details"
 
-    def __init__(self, message: str = "", *, status: int, retry_after: float | None = None, **kw):
-        super().__init__(message, status=status, **kw)
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int,
+        retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: object = None,
+        **kw,
+    ) -> None:
+        from multidict import CIMultiDict  # aiohttp's; here only once an error is made
+
         self.retry_after = retry_after
+        self.headers = CIMultiDict(headers or {})
+        self.body = body
+        super().__init__(message, status=status, **kw)
 
     def _lead(self) -> str:
-        reason = _REASONS.get(self.status or 0, "")
+        reason = defaults.STATUS_REASONS.get(self.status or 0, "")
         status = f"{self.status} {reason}".strip()
         return f"The LiteLLM server answered {status}"
 
-    @property
-    def hint(self) -> str:
-        if self._hint:
-            return self._hint
+    def _default_hint(self) -> str:
         wait = self.retry_after
         if wait is not None and math.isfinite(wait) and wait >= 0:
             return f"wait {_seconds(wait)} s and try again"
@@ -225,10 +252,7 @@ class APIResponseValidationError(LiteLLMError):
     def _lead(self) -> str:
         return "The server's answer is not a valid chat completion"
 
-    @property
-    def hint(self) -> str:
-        if self._hint:
-            return self._hint
+    def _default_hint(self) -> str:
         where = f" ({self.url})" if self.url else ""
         return f"check that the server URL{where} points at a LiteLLM proxy"
 

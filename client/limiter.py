@@ -57,10 +57,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-_REMAINING = (
-    ("requests", "x-ratelimit-remaining-requests"),
-    ("tokens", "x-ratelimit-remaining-tokens"),
-)
+_REMAINING = tuple(defaults.RATE_LIMIT_REMAINING_HEADERS.items())
 
 
 def pause_from_headers(headers: Mapping[str, str], now: float | None = None) -> float:
@@ -128,8 +125,9 @@ class _Slots:
 
 
 class RateLimiter:
-    """``async with limiter.slot(): ...`` around each request (the client's hot path calls
-    ``try_acquire()``, falling back to ``acquire()``, and ``release()`` itself).
+    """A slot per request in flight: ``try_acquire()`` (or, when it says no, ``acquire()``)
+    before sending, ``release()`` once the answer is read or abandoned (the transport does
+    both).
 
     ``waits`` counts the times a request was held back by the budget or the headers.
     """
@@ -184,6 +182,12 @@ class RateLimiter:
     def try_acquire(self) -> bool:
         """Take a slot at once when that needs no waiting at all (the common case); False
         means call ``acquire()``. Synchronous, so the hot path builds no coroutine."""
+        if self._rpm is None and not self._hold_until:  # no budget and never paused: the
+            slots = self._semaphore  # budget lock is never taken, only the slots count
+            if slots.free > 0 and not slots._waiters:
+                slots.free -= 1
+                return True
+            return False
         return (
             self._rpm is None
             and self._hold_until <= self._clock()
@@ -217,21 +221,8 @@ class RateLimiter:
 
     def release(self) -> None:
         """Free the slot taken by ``acquire()`` or ``try_acquire()``."""
-        self._semaphore.give()
-
-    def slot(self) -> _Slot:
-        """An async context manager around ``acquire()``/``release()``."""
-        return _Slot(self)
-
-
-class _Slot:
-    __slots__ = ("_limiter",)
-
-    def __init__(self, limiter: RateLimiter) -> None:
-        self._limiter = limiter
-
-    async def __aenter__(self) -> None:
-        await self._limiter.acquire()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._limiter.release()
+        slots = self._semaphore
+        if slots._waiters:
+            slots.give()  # to the oldest waiter
+        else:
+            slots.free += 1

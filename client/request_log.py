@@ -1,8 +1,8 @@
 """One log line per HTTP attempt, through ``logging`` and optionally a JSON-lines file.
 
-Secrets never leave the process: the API key and any ``Authorization`` value are replaced by
-``***`` in log lines, in the JSON-lines file and in exception text (``redact``). Bodies are
-logged only at DEBUG.
+Secrets never leave the process: the API key is replaced by ``***`` in log lines, in the
+JSON-lines file and in exception text and bodies (``redact``, ``redact_bytes``); headers are
+never logged. Bodies are logged only at DEBUG.
 """
 
 from __future__ import annotations
@@ -11,16 +11,15 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from . import defaults
 
-__all__ = ["RequestLog", "logger", "redact", "redact_headers"]
+__all__ = ["RequestLog", "logger", "redact", "redact_bytes"]
 
 logger = logging.getLogger(defaults.LOGGER_NAME)
 
-_SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
 _MASK = "***"
 
 
@@ -32,9 +31,12 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """A copy of ``headers`` with authorization-like values masked."""
-    return {k: (_MASK if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
+def redact_bytes(data: bytes, secrets: Iterable[str | None]) -> bytes:
+    """``redact`` for bytes (a body as received)."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            data = data.replace(secret.encode(), _MASK.encode())
+    return data
 
 
 class RequestLog:

@@ -1,15 +1,20 @@
 """``ChatStream``: a streamed chat completion, read as text deltas while the server writes them.
 
 Bytes from ``readany()`` go through the byte-fed ``SSEDecoder``; each chunk is parsed once and
-checked by ``chunk_is_well_formed`` (full schema validation for the first chunk, for any chunk
-that fails the quick check, and for the assembled completion). The deltas of one network read
-are joined into one piece of text, so a fast server costs one yield per read, not per token.
+checked by ``chunk_is_well_formed``, the assembled completion by ``completion_is_well_formed``;
+whatever a quick check refuses goes through full schema validation, which names the problem
+(a quick check never accepts what the schema rejects: the property tests hold it to that).
+The deltas of one network read are joined into one piece of text, so a fast server costs one
+yield per read, not per token.
 
-The stream is retried like any request until text reaches the caller, never after: the text
-already handed over stays with the caller, and the error says what happened. Text read in the
-same network read as a failure (an error event, a malformed chunk) is handed over first, then
-the error is raised. A stream that ends cleanly before any text counts as a dropped connection.
-Named events other than ``error`` (a ``ping``) are skipped.
+A failure while the stream is read goes to the transport's one attempt loop
+(``Transport.call``), which retries it as the policy says until text reaches the caller, never
+after: the text already handed over stays with the caller, and the error says what happened.
+Text read in the same network read as a failure (an error event, a malformed chunk) is handed
+over first, then the error is raised. A stream that ends cleanly before its finish is an
+``IncompleteStreamError`` (retried like a dropped connection while no text was handed over).
+Named events other than ``error`` (a ``ping``) are skipped. Everything it needs from the client
+comes through the ``Transport`` and the ``Reply`` it opens.
 """
 
 from __future__ import annotations
@@ -19,31 +24,29 @@ import contextlib
 import dataclasses
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 
 from . import defaults
-from .error_bodies import error_from_payload
-from .errors import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APITimeoutError,
-    IncompleteStreamError,
-    LiteLLMError,
+from .cache import ResponseCache
+from .completions import (
+    call_limits,
+    chat_payload,
+    completion_from,
+    cost_from,
+    encode,
+    usage_from,
 )
-from .quick_checks import chunk_is_well_formed
+from .errors import LiteLLMError
+from .quick_checks import chunk_is_well_formed, completion_is_well_formed
 from .sse import SSEDecoder
 from .timeouts import Timeout
+from .transport import Reply, Transport
 from .types import Completion
 from .validation import schema_errors, summary
 
-if TYPE_CHECKING:
-    from .client import LiteLLMClient
-
 __all__ = ["ChatStream"]
-
-_DRAIN_TIMEOUT = 0.25  # seconds to wait for the end of the body after [DONE]
 
 
 class ChatStream:
@@ -55,30 +58,29 @@ class ChatStream:
 
     def __init__(
         self,
-        client: LiteLLMClient,
+        transport: Transport,
+        cache: ResponseCache | None,
         model: str,
         messages: Sequence[Mapping[str, Any]],
         params: Mapping[str, Any],
         *,
         kind: str,
         timeout: Timeout | None,
-        cache: bool | None,
+        cache_force: bool | None,
     ) -> None:
-        self._client = client
+        self._transport = transport
+        self._cache = cache
         self._model = model
         self._messages = messages
         self._params = dict(params)
         self.kind = kind
-        self._limits = client._limits(kind, timeout)
-        self._cache_force = cache
+        self._limits = call_limits(transport.config, kind, timeout)
+        self._cache_force = cache_force
         self._cache_key: str | None = None
         self._cached: Completion | None = None
         self._body = b""
         self.request_id = ""
-        self._response: aiohttp.ClientResponse | None = None
-        self._deadline: float | None = None
-        self._sent_at = 0.0  # loop time the current attempt was sent (first-byte limit)
-        self._holding_slot = False
+        self._reply: Reply | None = None
         self._attempt = 0
         self._iterator: AsyncIterator[str] | None = None
         self._exited = False
@@ -89,7 +91,6 @@ class ChatStream:
         self._usage: Any = None
         self._model_seen: str | None = None
         self._id_seen: str | None = None
-        self._checked_first = False
         self._completion: Completion | None = None
 
     # -- public ---------------------------------------------------------------------------------
@@ -105,31 +106,32 @@ class ChatStream:
         return "".join(self._parts)
 
     async def __aenter__(self) -> ChatStream:
-        client = self._client
-        payload = client._payload(self._model, self._messages, self._params, stream=True)
-        self._cache_key = client._cache_key(payload, self._params, self._cache_force)
+        payload = chat_payload(self._model, self._messages, self._params, stream=True)
+        cache = self._cache
+        if cache is not None:
+            self._cache_key = cache.key_for(payload, self._params, self._cache_force)
         if self._cache_key is not None:
-            hit = client.cache.get(self._cache_key)
+            hit = cache.get(self._cache_key)
             if hit is not None:
-                client._counter.cache_hits += 1
+                self._transport.stats.cache_hits += 1
                 self._cached = dataclasses.replace(hit, cached=True)
                 return self
-        self._body = client._encode(payload)
-        self.request_id = client._new_request_id()
-        await client._retrying(self._open)
+        self._body = encode(payload)
+        self.request_id = self._transport.new_request_id()
+        await self._transport.call(self._open)
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, *_exc_info: object) -> None:
         self._exited = True
         iterator, self._iterator = self._iterator, None
         if iterator is not None:
             await iterator.aclose()
-        self._close_response()
+        self._close_reply()
 
     def __aiter__(self) -> AsyncIterator[str]:
         if self._iterator is not None:
             raise RuntimeError("a ChatStream can be iterated only once")
-        if self._exited or (self._response is None and self._cached is None):
+        if self._exited or (self._reply is None and self._cached is None):
             raise RuntimeError("iterate a ChatStream inside 'async with client.stream(...)'")
         self._iterator = self._iterate()
         return self._iterator
@@ -137,39 +139,25 @@ class ChatStream:
     # -- attempts -------------------------------------------------------------------------------
 
     async def _open(self, attempt: int) -> None:
-        """One attempt: take a limiter slot (held until the stream closes) and send."""
-        client = self._client
+        """One attempt: send, and hold the reply (and its limiter slot) until the stream ends."""
         self._attempt = attempt
-        await client._limiter.acquire()
-        self._holding_slot = True
-        self._sent_at = asyncio.get_running_loop().time()
-        try:
-            self._response, self._deadline = await client._send(
-                "POST",
-                defaults.CHAT_PATH,
-                self._body,
-                self._limits,
-                self.kind,
-                self.request_id,
-                attempt,
-            )
-        except BaseException:
-            self._release_slot()
-            raise
+        self._reply = await self._transport.open(
+            "POST",
+            defaults.CHAT_PATH,
+            self._body,
+            self._limits,
+            self.kind,
+            self.request_id,
+            attempt,
+        )
 
-    def _release_slot(self) -> None:
-        if self._holding_slot:
-            self._holding_slot = False
-            self._client._limiter.release()
-
-    def _close_response(self) -> None:
-        response, self._response = self._response, None
-        if response is not None:
+    def _close_reply(self) -> None:
+        reply, self._reply = self._reply, None
+        if reply is not None:
             if self._finished:
-                response.release()  # read to the end: back to the pool
+                reply.release()  # read to the end: back to the pool
             else:
-                response.close()  # abandoned mid-stream: drop the connection, the server sees it
-        self._release_slot()
+                reply.close()  # abandoned mid-stream: drop the connection, the server sees it
 
     async def _iterate(self) -> AsyncIterator[str]:
         if self._cached is not None:
@@ -178,39 +166,35 @@ class ChatStream:
                 self._parts.append(self._cached.text)
                 yield self._cached.text
             return
-        client = self._client
-        try:
-            while True:
-                try:
-                    # aclosing: an early exit closes the reader now, not when it is collected.
-                    async with contextlib.aclosing(self._read()) as reader:
-                        async for text in reader:
-                            self._yielded = True
-                            yield text
-                    break
-                except LiteLLMError as error:
-                    if self._yielded:
-                        raise
-                    self._close_response()
-                    await client._pause_before_retry(error, self._attempt)
-                    self._checked_first = False
-                    self._finish_reason = self._usage = None
-                    self._model_seen = self._id_seen = None
-                    await client._retrying(self._open, self._attempt + 1)
-            self._finish()
-        except LiteLLMError as error:
-            client._redacted(error)
-            raise
+        while True:
+            try:
+                # aclosing: an early exit closes the reader now, not when it is collected.
+                async with contextlib.aclosing(self._read()) as reader:
+                    async for text in reader:
+                        self._yielded = True
+                        yield text
+                break
+            except LiteLLMError as error:
+                self._close_reply()
+                self._finish_reason = self._usage = None
+                self._model_seen = self._id_seen = None
+                # The one attempt loop: it raises the failure it does not retry (any, once
+                # text reached the caller) and otherwise opens the next attempt.
+                await self._transport.call(
+                    self._open, number=self._attempt + 1, failed=error, delivered=self._yielded
+                )
+        self._finish()
 
     # -- reading --------------------------------------------------------------------------------
 
     async def _read(self) -> AsyncIterator[str]:
-        response = self._response
-        assert response is not None
-        if response.content_type != "text/event-stream":
+        reply = self._reply
+        assert reply is not None
+        errors = self._transport.errors
+        if not reply.is_event_stream:
             # Some servers answer a stream request with the whole completion as JSON.
-            raw = await self._client._read_all(response, self._deadline, request_id=self.request_id)
-            completion = self._client._completion_from(raw, response, self.request_id)
+            data = await reply.json("chat completion")
+            completion = completion_from(data, reply.headers, reply.server_request_id, errors)
             self._finish_reason = completion.finish_reason or "stop"
             self._usage = completion.raw.get("usage")
             self._model_seen = completion.model
@@ -219,20 +203,20 @@ class ChatStream:
                 self._parts.append(completion.text)
                 yield completion.text
             return
-        content = response.content
+        content = reply.content
         decoder = SSEDecoder()
         loop = asyncio.get_running_loop()
         limits = self._limits
-        deadline = self._deadline
+        deadline = reply.deadline
         first = True
         # One Deadline moved before each read: no loop timer is made or cancelled per read.
-        read_deadline = self._client._deadlines.deadline(None)
+        read_deadline = self._transport.deadlines.deadline(None)
         while not self._finished:
             now = loop.time()
             if first:  # the first-byte limit runs from sending the request, not the headers
                 gap = limits.first_byte
                 if gap is not None:
-                    gap = max(self._sent_at + gap - now, 0.0)
+                    gap = max(reply.sent_at + gap - now, 0.0)
                 phase = "first_byte"
             else:
                 gap, phase = limits.idle, "idle"
@@ -242,10 +226,11 @@ class ChatStream:
                     gap, phase = max(left, 0.0), "total"
             read_deadline.reschedule(None if gap is None else now + gap)
             try:
-                async with read_deadline:
+                with read_deadline:
                     data = await content.readany()
             except (TimeoutError, aiohttp.ClientError, OSError) as error:
-                raise self._broken(error, phase) from error
+                chars = sum(map(len, self._parts))
+                raise errors.dropped(error, phase, limits, chars, self.request_id) from error
             if not data:
                 break
             first = False
@@ -275,38 +260,19 @@ class ChatStream:
         if not self._finished:
             if self._finish_reason is None:
                 chars = sum(map(len, self._parts))
-                raise IncompleteStreamError(
-                    f"the stream ended without a finish reason after {chars} characters",
-                    request_id=self.request_id,
-                    url=self._client.config.base_url,
-                )
+                raise errors.incomplete(chars, self.request_id)
             self._finished = True
 
     async def _drain(self, content: aiohttp.StreamReader) -> None:
         """Read the few bytes after ``[DONE]`` (the chunked terminator), so the connection
         goes back to the pool instead of being closed."""
+        drain_by = asyncio.get_running_loop().time() + defaults.DRAIN_TIMEOUT
         try:
-            async with asyncio.timeout(_DRAIN_TIMEOUT):
+            with self._transport.deadlines.deadline(drain_by):
                 while await content.readany():
                     pass
         except (TimeoutError, aiohttp.ClientError, OSError):
-            pass  # not reusable: _close_response will drop it
-
-    def _broken(self, error: BaseException, phase: str) -> LiteLLMError:
-        client = self._client
-        if isinstance(error, TimeoutError) and not isinstance(error, aiohttp.ClientError):
-            failure = client._connection_error(
-                error, self._limits, "", self.request_id, phase=phase
-            )
-            assert isinstance(failure, APITimeoutError)
-            return failure
-        chars = sum(map(len, self._parts))
-        return APIConnectionError(
-            f"the connection dropped after {chars} characters of the answer "
-            f"({error or type(error).__name__})",
-            url=client.config.base_url,
-            request_id=self.request_id,
-        )
+            pass  # not reusable: _close_reply will drop it
 
     def _on_event(self, name: str, data: str) -> str | None:
         """Handle one server-sent event; return its text (None when it carries none)."""
@@ -318,30 +284,22 @@ class ChatStream:
         try:
             chunk = json.loads(data)
         except (ValueError, RecursionError) as error:
+            errors = self._transport.errors
             if name == "error":  # an error event in plain words (or in unreadable JSON)
-                raise error_from_payload(
-                    data, request_id=self.request_id, url=self._client.config.base_url
-                ) from error
+                raise errors.event(data, self.request_id) from error
             # RecursionError: JSON nested deeper than the parser's recursion limit.
             what = "is not JSON" if isinstance(error, ValueError) else "nests too deeply to read"
-            raise APIResponseValidationError(
-                f"a stream event {what}: {data[:80]!r}",
-                request_id=self.request_id,
-                url=self._client.config.base_url,
+            raise errors.invalid(
+                f"a stream event {what}: {data[:80]!r}", self.request_id
             ) from error
         if name == "error" or (type(chunk) is dict and chunk.get("error") is not None):
-            raise error_from_payload(
-                chunk, request_id=self.request_id, url=self._client.config.base_url
-            )
-        if not self._checked_first or not chunk_is_well_formed(chunk):
+            raise self._transport.errors.event(chunk, self.request_id)
+        if not chunk_is_well_formed(chunk):
             problems = schema_errors("chunk", chunk)
             if problems:
-                raise APIResponseValidationError(
-                    summary(problems, "a stream chunk is malformed: "),
-                    request_id=self.request_id,
-                    url=self._client.config.base_url,
+                raise self._transport.errors.invalid(
+                    summary(problems, "a stream chunk is malformed: "), self.request_id
                 )
-            self._checked_first = True
         if self._model_seen is None:
             self._model_seen = chunk.get("model")
             self._id_seen = chunk.get("id")
@@ -363,10 +321,7 @@ class ChatStream:
     # -- the end --------------------------------------------------------------------------------
 
     def _finish(self) -> None:
-        from .client import cost_from, usage_from
-
-        client = self._client
-        response = self._response
+        reply = self._reply
         text = "".join(self._parts)
         self._parts = [text] if text else []
         raw = {
@@ -382,30 +337,26 @@ class ChatStream:
             ],
             "usage": self._usage,
         }
-        problems = schema_errors("completion", raw)
-        if problems:
-            raise APIResponseValidationError(
-                summary(problems[:1], "the assembled answer is malformed: "),
-                request_id=self.request_id,
-                url=client.config.base_url,
-            )
-        headers = response.headers if response is not None else {}
+        if not completion_is_well_formed(raw):
+            problems = schema_errors("completion", raw)
+            if problems:
+                raise self._transport.errors.invalid(
+                    summary(problems[:1], "the assembled answer is malformed: "), self.request_id
+                )
         completion = Completion(
             text=text,
             finish_reason=self._finish_reason,
             usage=usage_from(self._usage),
-            cost=cost_from(headers, self._usage),
-            request_id=client._request_id_of(response, self.request_id)
-            if response is not None
-            else self.request_id,
+            cost=cost_from(reply.headers if reply is not None else {}, self._usage),
+            request_id=reply.server_request_id if reply is not None else self.request_id,
             model=self._model_seen,
             raw=raw,
         )
         self._completion = completion
-        client._counter.add_usage(completion.usage, completion.cost)
-        if self._cache_key is not None:
-            client.cache.put(self._cache_key, completion)
-        self._close_response()
+        self._transport.stats.add_usage(completion.usage, completion.cost)
+        if self._cache_key is not None and self._cache is not None:
+            self._cache.put(self._cache_key, completion)
+        self._close_reply()
 
     def _finish_cached(self) -> None:
         self._finished = True

@@ -1,4 +1,5 @@
-"""The plain values the client hands back: a finished completion, its token usage, a health report.
+"""The plain values the client hands back: a finished completion, its token usage, a health
+report, a server check.
 
 They are frozen dataclasses with no behaviour, so the cache, the worker and the UI can pass them
 around (and across threads) without caring how they were produced.
@@ -7,9 +8,21 @@ around (and across threads) without caring how they were produced.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["Completion", "Health", "Usage"]
+T = TypeVar("T")
+
+__all__ = ["Completion", "Health", "ServerCheck", "Usage"]
+
+
+def filled(cls: type[T], **fields: Any) -> T:
+    """An instance of the frozen dataclass ``cls`` from every one of its fields: the object
+    its generated ``__init__`` makes, without that ``__init__``'s one ``object.__setattr__``
+    call per field (the client builds a ``Completion`` and a ``Usage`` per request).
+    ``tests/client/test_types.py`` holds the two to the same result."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
 
 
 @dataclass(frozen=True)
@@ -56,3 +69,15 @@ class Health:
     def ok(self) -> bool:
         """True when the server is alive and not reported unready."""
         return self.alive and self.ready is not False
+
+
+@dataclass(frozen=True)
+class ServerCheck:
+    """What ``check_connection()`` and ``detect_server()`` found: where, how fast, and which
+    models (``check_connection()`` only)."""
+
+    url: str
+    alive: bool
+    ready: bool | None
+    latency_ms: float
+    models: tuple[str, ...] = ()

@@ -1,9 +1,9 @@
 """Check what goes out and what comes in against the JSON Schemas shipped in ``schemas/``.
 
-Schemas are read and compiled once, on first use. On the hot path the hand-written checks of
-``quick_checks.py`` (a few microseconds instead of ~30 for jsonschema) accept only what the
-schemas accept; full validation runs on whatever they refuse (to name the precise problem), on
-a stream's first chunk, and on the completion assembled at the end.
+Schemas are read and compiled once, on first use (``jsonschema`` itself is imported then). On
+the hot path the hand-written checks of ``quick_checks.py`` (a few microseconds instead of ~30
+for jsonschema) accept only what the schemas accept; full validation runs on whatever they
+refuse, to name the precise problem, and on requests with fields they do not know.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ import functools
 import json
 import reprlib
 from collections.abc import Mapping
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from . import defaults
 from .quick_checks import chunk_is_well_formed  # the hand-written hot-path check
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 __all__ = [
     "chunk_is_well_formed",
@@ -33,6 +34,8 @@ __all__ = [
 @functools.cache
 def validator(name: str) -> jsonschema.protocols.Validator:
     """The compiled validator of schema ``name`` (a key of ``SCHEMA_FILES``), built once."""
+    import jsonschema
+
     path = defaults.SCHEMA_DIR / defaults.SCHEMA_FILES[name]
     schema = json.loads(path.read_text("utf-8"))
     cls = jsonschema.validators.validator_for(schema)

@@ -156,11 +156,11 @@ def test_size_bound_evicts_least_recently_used() -> None:
     assert cache.get("a") is not None  # touch a: b is now the oldest
     cache.put("d", completion("d"))
     assert len(cache) == 3
-    assert "b" not in cache
-    assert [k for k in "acd" if k in cache] == ["a", "c", "d"]
+    assert cache.get("b") is None  # a miss touches nothing: a, c and d are the three left
     cache.put("e", completion("e"))  # c is the oldest now
-    assert "c" not in cache
-    assert {k for k in "abcde" if k in cache} == {"a", "d", "e"}
+    assert len(cache) == 3
+    assert cache.get("c") is None
+    assert {k for k in "ade" if cache.get(k) is not None} == {"a", "d", "e"}
 
 
 def test_put_refreshes_recency() -> None:
@@ -169,8 +169,8 @@ def test_put_refreshes_recency() -> None:
     cache.put("b", completion())
     cache.put("a", completion("again"))
     cache.put("c", completion())
-    assert "a" in cache
-    assert "b" not in cache
+    assert cache.get("a") is not None
+    assert cache.get("b") is None
 
 
 def test_never_grows_beyond_max_entries() -> None:
@@ -178,7 +178,9 @@ def test_never_grows_beyond_max_entries() -> None:
     for i in range(50):
         cache.put(str(i), completion())
         assert len(cache) <= 5
-    assert {str(i) for i in range(45, 50)} == {k for k in map(str, range(50)) if k in cache}
+    assert {k for k in map(str, range(50)) if cache.get(k) is not None} == {
+        str(i) for i in range(45, 50)
+    }
 
 
 def test_ttl_expiry_with_injected_clock() -> None:
@@ -188,7 +190,6 @@ def test_ttl_expiry_with_injected_clock() -> None:
     clock.now += 9.999
     assert cache.get("k") is not None
     clock.now += 0.001  # exactly ttl after the put: expired
-    assert "k" not in cache
     assert cache.get("k") is None
     assert len(cache) == 0  # the expired entry was dropped, not kept around
     assert (cache.hits, cache.misses) == (1, 1)
@@ -205,17 +206,6 @@ def test_ttl_counts_from_the_last_put_not_the_last_get() -> None:
     cache.put("k", completion())
     clock.now += 6
     assert cache.get("k") is not None
-
-
-def test_contains_neither_counts_nor_touches() -> None:
-    cache = ResponseCache(max_entries=2)
-    cache.put("a", completion())
-    cache.put("b", completion())
-    assert "a" in cache
-    assert 42 not in cache
-    cache.put("c", completion())  # a is still the least recently used
-    assert "a" not in cache
-    assert (cache.hits, cache.misses) == (0, 0)
 
 
 def test_clear_empties_but_keeps_counters() -> None:
@@ -271,3 +261,13 @@ def test_bad_bounds_are_refused(kwargs: dict, message: str) -> None:
 )
 def test_is_deterministic(params: dict, force: bool | None, expected: bool) -> None:
     assert is_deterministic(params, force) is expected
+
+
+def test_key_for_a_payload_only_when_the_request_may_be_cached() -> None:
+    cache = ResponseCache()
+    payload = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0}
+    key = cache.key_for(payload, {"temperature": 0}, None)
+    assert key == ResponseCache.key("m", payload["messages"], {"temperature": 0})
+    assert cache.key_for(payload, {"temperature": 0.7}, None) is None
+    assert cache.key_for(payload, {"temperature": 0}, False) is None
+    assert cache.key_for(payload, {"temperature": 0.7}, True) is not None

@@ -17,6 +17,7 @@ from litellm_screenwriter.client import (
     InvalidRequestError,
     LiteLLMClient,
     LiteLLMError,
+    Timeout,
     Usage,
 )
 from litellm_screenwriter.client import defaults as client_defaults
@@ -329,9 +330,20 @@ def circular() -> list:
         (USER, {"temperature": circular()}, "temperature must be number, not list [[[["),
         (USER, {"metadata": {"loop": circular()}}, "Circular reference"),
         (USER, {"kind": ["ask"]}, "kind must be a request kind such as 'ask'"),
+        # with a timeout the kind picks no profile, but the limiter and the log still read it
+        (USER, {"kind": [], "timeout": Timeout()}, "kind must be a request kind such as 'ask'"),
         (USER, {"timeout": 30}, "timeout must be a Timeout(connect, first_byte, idle, total)"),
     ],
-    ids=["deep-stop", "deep-metadata", "deep-cache-key", "circular", "circular-meta", "kind", "t"],
+    ids=[
+        "deep-stop",
+        "deep-metadata",
+        "deep-cache-key",
+        "circular",
+        "circular-meta",
+        "kind",
+        "kind-with-timeout",
+        "t",
+    ],
 )
 async def test_a_request_python_cannot_check_or_encode_is_refused_locally(
     mock_server, messages, params, expected

@@ -265,3 +265,90 @@ async def test_a_proxy_that_is_down_is_a_connection_error(mock_server, monkeypat
         with pytest.raises(APIConnectionError):
             await client.complete("mock-echo", USER)
     assert mock_server.requests == []
+
+
+async def test_model_lists_and_health_checks_go_through_the_proxy_too(
+    mock_server, forward_proxy, monkeypatch
+):
+    monkeypatch.setenv("HTTP_PROXY", forward_proxy.url)
+    config = ClientConfig(base_url=mock_server.url, max_retries=0, trust_env=True)
+    async with LiteLLMClient(config) as client:
+        models = await client.list_models()
+        health = await client.health()
+    assert models == mock_server.models
+    assert health.ok
+    assert [t for _, t, _ in forward_proxy.requests] == [
+        f"{mock_server.url}/v1/models",
+        f"{mock_server.url}/health/liveliness",
+        f"{mock_server.url}/health/readiness",
+    ]
+
+
+def proxy_credentials(headers: dict[str, str]) -> str:
+    import base64
+
+    value = next(v for k, v in headers.items() if k.lower() == "proxy-authorization")
+    scheme, _, encoded = value.partition(" ")
+    assert scheme == "Basic"
+    return base64.b64decode(encoded).decode()
+
+
+async def test_proxy_credentials_in_its_url_are_sent_to_the_proxy(
+    mock_server, forward_proxy, monkeypatch
+):
+    monkeypatch.setenv("HTTP_PROXY", forward_proxy.url.replace("http://", "http://ana:s3cret@"))
+    config = ClientConfig(base_url=mock_server.url, max_retries=0, trust_env=True)
+    async with LiteLLMClient(config) as client:
+        await client.complete("mock-echo", USER)
+    ((_, _, headers),) = forward_proxy.requests
+    assert proxy_credentials(headers) == "ana:s3cret"
+
+
+async def test_proxy_credentials_from_netrc_are_sent_to_the_proxy(
+    mock_server, forward_proxy, monkeypatch, tmp_path
+):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login bo password pw1\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HTTP_PROXY", forward_proxy.url)
+    config = ClientConfig(base_url=mock_server.url, max_retries=0, trust_env=True)
+    async with LiteLLMClient(config) as client:
+        await client.complete("mock-echo", USER)
+    ((_, _, headers),) = forward_proxy.requests
+    assert proxy_credentials(headers) == "bo:pw1"
+
+
+async def test_a_netrc_entry_for_the_server_does_not_break_requests_with_a_key(
+    monkeypatch, tmp_path
+):
+    # aiohttp's trust_env sent the netrc login as Basic auth, and refused every request that
+    # also had the API key's Authorization header (ValueError). The key is what LiteLLM reads.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login bo password pw1\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    with MockServer(api_key="sk-right") as server:
+        config = ClientConfig(
+            base_url=server.url, api_key="sk-right", max_retries=0, trust_env=True
+        )
+        async with LiteLLMClient(config) as client:
+            result = await client.complete("mock-echo", USER)
+            models = await client.list_models()
+        assert result.text == "Echo: Name the detective"
+        assert models == server.models
+        assert all(r.header("Authorization") == "Bearer sk-right" for r in server.requests)
+
+
+async def test_the_proxy_settings_are_read_once_per_session(
+    mock_server, forward_proxy, monkeypatch
+):
+    config = ClientConfig(base_url=mock_server.url, max_retries=0, trust_env=True)
+    async with LiteLLMClient(config) as client:
+        await client.complete("mock-echo", USER)
+        monkeypatch.setenv("HTTP_PROXY", forward_proxy.url)  # too late for this session
+        await client.complete("mock-echo", USER)
+    assert forward_proxy.requests == []
+    async with LiteLLMClient(config) as client:  # a new client reads them again
+        await client.complete("mock-echo", USER)
+    assert len(forward_proxy.requests) == 1

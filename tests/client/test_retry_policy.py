@@ -358,3 +358,51 @@ def test_litellm_s_llm_provider_retry_after_is_the_wait_when_there_is_no_retry_a
     brief = RetryPolicy(max_retry_wait=10.0)
     decision = decide_retry(brief, 0, status=429, headers={"llm_provider-retry-after": "60"})
     assert decision == RetryDecision(False, 0.0, 60.0, "server asks to wait 60 s, over the limit")
+
+
+# -- failures without a status, and text already delivered ----------------------------------------
+
+
+def test_the_policy_names_the_failures_that_retry() -> None:
+    assert RetryPolicy().retry_failures == frozenset({"connection", "timeout", "incomplete_stream"})
+    for failure in ("connection", "timeout", "incomplete_stream"):
+        assert decide_retry(POLICY, 0, failure=failure, random=0.0).retry
+    decision = decide_retry(POLICY, 0, failure="tls")
+    assert not decision.retry
+    assert decision.reason == "a tls failure is final"
+    assert decide_retry(RetryPolicy(retry_failures=frozenset({"tls"})), 0, failure="tls").retry
+    assert not decide_retry(RetryPolicy(retry_failures=frozenset()), 0, failure="timeout").retry
+
+
+def test_nothing_retries_once_text_reached_the_caller() -> None:
+    for kw in ({"status": 503}, {"failure": "connection"}, {"failure": "incomplete_stream"}):
+        decision = decide_retry(POLICY, 0, delivered=True, **kw)
+        assert not decision.retry
+        assert decision.reason == "text already reached the caller"
+
+
+def test_failure_kinds_and_decide_read_the_error() -> None:
+    from litellm_screenwriter.client.errors import (
+        APIConnectionError,
+        APIResponseValidationError,
+        APITimeoutError,
+        IncompleteStreamError,
+        InvalidRequestError,
+        RateLimitError,
+    )
+    from litellm_screenwriter.client.retry_policy import decide, failure_kind
+
+    assert failure_kind(APIConnectionError("refused")) == "connection"
+    assert failure_kind(APIConnectionError("bad cert", tls=True)) == "tls"
+    assert failure_kind(APITimeoutError("slow")) == "timeout"
+    assert failure_kind(IncompleteStreamError("cut")) == "incomplete_stream"
+    assert failure_kind(APIResponseValidationError("odd")) is None
+    assert failure_kind(InvalidRequestError("no")) is None
+    assert decide(POLICY, APIConnectionError("refused"), 0).retry
+    assert not decide(POLICY, APIConnectionError("bad cert", tls=True), 0).retry
+    assert not decide(POLICY, InvalidRequestError("no"), 0).retry
+    limited = RateLimitError("x", status=429, headers={"Retry-After": "2"})
+    decision = decide(POLICY, limited, 0, now=NOW)
+    assert (decision.retry, decision.delay, decision.server_wait) == (True, 2.0, 2.0)
+    assert not decide(POLICY, limited, 0, delivered=True).retry
+    assert not decide(POLICY, RateLimitError("x", status=429), 3).retry  # no retries left

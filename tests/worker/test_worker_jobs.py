@@ -165,7 +165,7 @@ def test_refused_request_fails_with_a_litellm_error(worker: Worker) -> None:
 
 
 def test_unexpected_exceptions_are_wrapped_with_the_original_chained() -> None:
-    from litellm_screenwriter.worker import _as_litellm_error
+    from litellm_screenwriter.worker.thread import _as_litellm_error
 
     original = KeyError("choices")
     wrapped = _as_litellm_error(original)

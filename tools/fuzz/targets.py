@@ -26,7 +26,17 @@ def load_client():
     """Import the client modules the targets use (run.py wraps this in atheris' instrumenter)."""
     import importlib
 
-    for name in ("sse", "error_bodies", "errors", "limiter", "retry_policy", "client", "streaming"):
+    for name in (
+        "sse",
+        "error_bodies",
+        "errors",
+        "error_mapping",
+        "limiter",
+        "retry_policy",
+        "completions",
+        "transport",
+        "streaming",
+    ):
         importlib.import_module(f"client.{name}")
 
 
@@ -56,17 +66,18 @@ class _Input:
         return rest
 
 
-_CLIENTS: list = []
+_TRANSPORTS: list = []
 
 
-def _client():
-    """One client for every input: it never connects (nothing here does I/O)."""
-    if not _CLIENTS:
-        from client.client import LiteLLMClient
+def _transport():
+    """One client transport for every input: it never connects (nothing here does I/O)."""
+    if not _TRANSPORTS:
         from client.config import ClientConfig
+        from client.transport import Transport
 
-        _CLIENTS.append(LiteLLMClient(ClientConfig(base_url="http://127.0.0.1:9", trust_env=False)))
-    return _CLIENTS[0]
+        config = ClientConfig(base_url="http://127.0.0.1:9", trust_env=False)
+        _TRANSPORTS.append(Transport(config))
+    return _TRANSPORTS[0]
 
 
 # -- the event-stream decoder and the stream's event handling -----------------------------------
@@ -88,9 +99,11 @@ class _Headers(dict):
 
 
 class _Answer:
-    """What ``ChatStream._finish`` reads from its response (its headers), nothing more."""
+    """What ``ChatStream._finish`` reads from its reply (its headers and the server's request
+    id), nothing more."""
 
     headers = _Headers()
+    server_request_id = "rid"
 
     def release(self) -> None:
         pass
@@ -119,9 +132,16 @@ def sse_target(data: bytes) -> None:
         assert event.id is None or "\0" not in event.id
     # The stream's handling of those events, as ChatStream._read does it, minus the socket.
     stream = ChatStream(
-        _client(), "m", [{"role": "user", "content": "x"}], {}, kind="ask", timeout=None, cache=None
+        _transport(),
+        None,
+        "m",
+        [{"role": "user", "content": "x"}],
+        {},
+        kind="ask",
+        timeout=None,
+        cache_force=None,
     )
-    stream._response = _Answer()
+    stream._reply = _Answer()
     handed = []
     try:
         for event in events:
@@ -183,7 +203,7 @@ def body_target(data: bytes) -> None:
         _one_sentence(error)
     elif which == 2:
         try:
-            completion = _client()._completion_from(body, _Answer(), "rid")
+            completion = _completion(body)
         except LiteLLMError as error:
             _one_sentence(error)
         else:
@@ -192,6 +212,19 @@ def body_target(data: bytes) -> None:
         assert isinstance(readable_message(body.decode("utf-8", "replace")), str)
     else:
         _headers_target(body)
+
+
+def _completion(body: bytes):
+    """A 200 body read as ``complete()`` reads it: JSON (``Reply.json``), then the checked
+    ``Completion`` (``completion_from``)."""
+    from client.completions import completion_from
+
+    errors = _transport().errors
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        raise errors.not_json(body, "chat completion", "rid", error) from error
+    return completion_from(data, _Headers(), "rid", errors)
 
 
 def _headers_target(block: bytes) -> None:
