@@ -7,6 +7,10 @@ client keeps its deadlines in a set and one timer armed for the earliest of them
 deadline is a set insertion, and the timer is re-armed only when a new deadline is earlier
 than every pending one, which in steady traffic almost never happens.
 
+A watch serves the event loop it is first entered on, and looks the running task up on that
+loop: ``asyncio.current_task()`` without a loop looks the running loop up first, which on
+Python 3.11 is a ``getpid()`` system call every time (a stream enters a deadline once per read).
+
 The semantics are those of ``asyncio.timeout()``: when the deadline passes, the task that
 entered the block is cancelled, and leaving the block turns that cancellation into
 ``TimeoutError`` (a cancellation from elsewhere stays a cancellation).
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from asyncio import current_task
 
 from . import defaults
 
@@ -25,12 +30,29 @@ __all__ = ["Deadline", "DeadlineWatch"]
 class DeadlineWatch:
     """The pending deadlines of one client (one event loop), with one timer for all."""
 
-    __slots__ = ("_armed_at", "_entries", "_handle")
+    __slots__ = ("_armed_at", "_entries", "_handle", "_loop")
 
     def __init__(self) -> None:
         self._entries: set[Deadline] = set()
         self._handle: asyncio.TimerHandle | None = None
         self._armed_at = math.inf
+        self._loop: asyncio.AbstractEventLoop | None = None  # bound on first use
+
+    def _current_task(self) -> asyncio.Task:
+        """The task running now, looked up on the watch's loop (see the module docstring)."""
+        loop = self._loop
+        if loop is not None:
+            task = current_task(loop)
+            if task is not None:
+                return task
+        loop = asyncio.get_running_loop()  # RuntimeError outside an event loop
+        if loop is not self._loop:  # first use, or a new loop: the old one's timer is void
+            self.close()
+            self._loop = loop
+        task = current_task(loop)
+        if task is None:
+            raise RuntimeError("a Deadline must be used inside a task")
+        return task
 
     def deadline(self, when: float | None) -> Deadline:
         """A block that must end by loop time ``when`` (None: no limit)."""
@@ -48,11 +70,11 @@ class DeadlineWatch:
         if self._handle is not None:
             self._handle.cancel()
         self._armed_at = when
-        self._handle = asyncio.get_running_loop().call_at(when, self._sweep)
+        self._handle = self._loop.call_at(when, self._sweep)
 
     def _sweep(self) -> None:
         self._handle, self._armed_at = None, math.inf
-        now = asyncio.get_running_loop().time() + defaults.DEADLINE_SLACK
+        now = self._loop.time() + defaults.DEADLINE_SLACK
         earliest = math.inf
         for deadline in list(self._entries):
             if deadline.when <= now:
@@ -99,9 +121,7 @@ class Deadline:
             watch._arm(self.when)
 
     def __enter__(self) -> Deadline:
-        task = asyncio.current_task()
-        if task is None:
-            raise RuntimeError("a Deadline must be used inside a task")
+        task = self._watch._current_task()
         self._task = task
         self._cancelling = task.cancelling()
         self.expired = False

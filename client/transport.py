@@ -45,6 +45,21 @@ __all__ = ["Reply", "Transport"]
 T = TypeVar("T")
 
 
+_DECODER = json.JSONDecoder()
+
+
+def decode_json(raw: bytes) -> Any:
+    """``json.loads(raw)``, the same result and the same errors, faster for the usual body.
+
+    ``json.loads`` of bytes first guesses the encoding in Python (UTF-8, -16 or -32). A body
+    that opens with ``{`` followed by a byte that is not NUL can only be UTF-8, so it is decoded
+    as ``json.loads`` would decode it, without the guess; anything else goes to ``json.loads``.
+    """
+    if raw[:1] == b"{" and raw[1:2] not in (b"\0", b""):
+        return _DECODER.decode(raw.decode("utf-8", "surrogatepass"))
+    return json.loads(raw)
+
+
 def _unsafe_header(headers: Mapping[str, str]) -> str | None:
     """The name of the first header whose name or value could split the HTTP request."""
     for name, value in headers.items():
@@ -170,7 +185,7 @@ class Reply:
         error for a body that is not JSON."""
         raw = await self.read()
         try:
-            data = json.loads(raw)
+            data = decode_json(raw)
         except (ValueError, RecursionError) as error:
             errors = self._transport.errors
             raise errors.not_json(raw, what, self.server_request_id, error) from error
@@ -231,6 +246,9 @@ class Transport:
         # id(profile) -> (profile, its aiohttp timeout); the profile kept so its id stays its own
         self._client_timeouts: dict[int, tuple[Timeout, aiohttp.ClientTimeout]] = {}
         self._proxy: yarl.URL | None = None  # from the environment, once per session
+        # The loop the session was opened on: its clock times the attempts (asking asyncio for
+        # the running loop is a getpid() system call on Python 3.11).
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -248,6 +266,7 @@ class Transport:
             # trust_env is resolved here, once, not by aiohttp on every request (proxies.py).
             if config.trust_env:
                 self._proxy = proxy_from_environment(config.base_url)
+            self._loop = asyncio.get_running_loop()
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=aiohttp.ClientTimeout(total=None),
@@ -320,8 +339,7 @@ class Transport:
             await limiter.acquire()
         try:  # one coroutine for the whole attempt: a frame fewer per request
             session = self._session or self.session()
-            loop = asyncio.get_running_loop()
-            started = loop.time()
+            started = self._loop.time()
             total = limits.total
             deadline = started + total if total is not None else None
             wait, phase = limits.first_byte, "first_byte"

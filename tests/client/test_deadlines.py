@@ -129,3 +129,27 @@ def test_a_deadline_outside_a_task_is_refused():
     with pytest.raises(RuntimeError):  # no running loop, no task
         coroutine.send(None)
     coroutine.close()
+
+
+def test_a_watch_moves_to_the_next_event_loop():
+    """The watch binds to the loop it is first entered on; a later loop (a new asyncio.run)
+    gets a working watch, not the old loop's timer."""
+    watch = DeadlineWatch()
+
+    async def expires() -> None:
+        loop = asyncio.get_running_loop()
+        with pytest.raises(TimeoutError):
+            async with watch.deadline(loop.time() + 0.03):
+                await asyncio.sleep(5)
+
+    asyncio.run(expires())
+    first = watch._loop
+    asyncio.run(expires())
+    assert watch._loop is not first and len(watch) == 0
+
+
+def test_a_deadline_outside_a_task_is_refused():
+    watch = DeadlineWatch()
+    with pytest.raises(RuntimeError):
+        with watch.deadline(None):
+            pass

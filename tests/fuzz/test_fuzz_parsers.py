@@ -32,6 +32,7 @@ from litellm_screenwriter.client.quick_checks import (
 )
 from litellm_screenwriter.client.retry_policy import RetryPolicy, decide_retry, server_wait
 from litellm_screenwriter.client.sse import SSEDecoder
+from litellm_screenwriter.client.transport import decode_json
 from litellm_screenwriter.client.validation import schema_errors
 from tests.fuzz.conftest import fuzz
 from tests.fuzz.strategies import (
@@ -237,6 +238,35 @@ def test_the_retry_decision_is_always_a_finite_bounded_wait(
     assert 0 <= decision.delay <= max(policy.max_backoff, max_retry_wait)
     if decision.retry:
         assert attempt < policy.max_retries
+
+
+# -- whole JSON bodies ----------------------------------------------------------------------------
+
+
+def _loads_outcome(function, raw):
+    try:
+        return "ok", function(raw)
+    except (ValueError, RecursionError) as error:
+        return "error", type(error)
+
+
+@fuzz(400)
+@given(
+    raw=st.binary(max_size=64)
+    | JSON.map(lambda value: json.dumps(value, ensure_ascii=False).encode())
+    | st.text(max_size=40).map(lambda text: json.dumps({"t": text}).encode("utf-16-le"))
+    | st.text(max_size=40).map(lambda text: ("{" + text).encode("utf-8", "surrogatepass"))
+)
+@example(raw=b"{")
+@example(raw=b"{\x00")
+@example(raw=b'{"a": "\xed\xa0\x80"}')  # a lone surrogate, UTF-8 encoded
+@example(raw='{"a": 1}'.encode("utf-16-le"))
+@example(raw=b'\xef\xbb\xbf{"a": 1}')  # UTF-8 with a BOM
+@example(raw=b'{"a": "\xff"}')  # not UTF-8
+def test_the_body_decoder_is_json_loads(raw):
+    """decode_json skips json.loads' encoding guess for a body that can only be UTF-8: it must
+    give the same value, or fail with the same exception type, for any bytes."""
+    assert _loads_outcome(decode_json, raw) == _loads_outcome(json.loads, raw)
 
 
 # -- shape checks against the schemas -----------------------------------------------------------
