@@ -113,10 +113,12 @@ def _float_header(headers: Mapping[str, str], name: str) -> float | None:
 def cost_from(headers: Mapping[str, str], usage: Any) -> float | None:
     """The request's cost: LiteLLM's ``x-litellm-response-cost`` header, else the ``cost`` it
     puts in the usage object (streams carry it only there)."""
-    cost = _float_header(headers, defaults.COST_HEADER)
-    if cost is not None and cost < 0:  # a cost is never negative: the header is wrong
-        cost = None
-    if cost is None and isinstance(usage, dict):
+    cost = None
+    if defaults.COST_HEADER in headers:
+        cost = _float_header(headers, defaults.COST_HEADER)
+        if cost is not None and cost < 0:  # a cost is never negative: the header is wrong
+            cost = None
+    if cost is None and type(usage) is dict and "cost" in usage:
         value = usage.get("cost")
         if type(value) in (int, float) and math.isfinite(value) and value >= 0:
             cost = float(value)

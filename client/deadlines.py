@@ -24,6 +24,8 @@ from asyncio import current_task
 
 from . import defaults
 
+_INF = math.inf
+
 __all__ = ["Deadline", "DeadlineWatch"]
 
 
@@ -121,12 +123,19 @@ class Deadline:
             watch._arm(self.when)
 
     def __enter__(self) -> Deadline:
-        task = self._watch._current_task()
+        watch = self._watch
+        loop = watch._loop
+        task = current_task(loop) if loop is not None else None
+        if task is None:
+            task = watch._current_task()
         self._task = task
         self._cancelling = task.cancelling()
         self.expired = False
-        if self.when < math.inf:
-            self._watch._add(self)
+        when = self.when
+        if when < _INF:  # watch._add(self), inlined: this runs once or twice per request
+            watch._entries.add(self)
+            if when < watch._armed_at:
+                watch._arm(when)
         return self
 
     def __exit__(self, exc_type: type | None, exc: BaseException | None, _tb) -> None:

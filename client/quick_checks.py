@@ -21,6 +21,10 @@ _LOW, _HIGH = defaults.TEMPERATURE_RANGE
 # Request fields whose full rules live only in the schema: their presence sends the payload
 # through full validation.
 _SIMPLE_PARAMS = frozenset({"model", "messages", "stream", "stream_options", "temperature"})
+_MESSAGE_FIELDS = frozenset({"role", "content"})
+# ``type(x) in _STR_OR_NONE``: one test for "absent, null or a string" (not a str subclass).
+_STR_OR_NONE = (str, type(None))
+_NUMBER = (int, float)
 
 
 def _usage_ok(usage: Any) -> bool:
@@ -28,14 +32,18 @@ def _usage_ok(usage: Any) -> bool:
         return True
     if type(usage) is not dict:
         return False
-    for name in ("prompt_tokens", "completion_tokens"):
-        value = usage.get(name, -1)
-        if type(value) is not int or value < 0:
-            return False
-    if "total_tokens" not in usage:  # optional, but when present an integer: null breaks it
-        return True
-    total = usage["total_tokens"]
-    return type(total) is int and total >= 0
+    prompt = usage.get("prompt_tokens", -1)
+    completion = usage.get("completion_tokens", -1)
+    # total_tokens is optional, but when present an integer: null breaks it.
+    total = usage.get("total_tokens", 0)
+    return (
+        type(prompt) is int
+        and type(completion) is int
+        and type(total) is int
+        and prompt >= 0
+        and completion >= 0
+        and total >= 0
+    )
 
 
 def chunk_is_well_formed(chunk: Any) -> bool:
@@ -80,68 +88,66 @@ def completion_is_well_formed(body: Any) -> bool:
     """True when a chat.completion body has every field the client reads, well typed."""
     if type(body) is not dict:
         return False
-    choices = body.get("choices")
+    get = body.get
+    choices = get("choices")
     if type(choices) is not list or not choices:
         return False
     for choice in choices:
         if type(choice) is not dict:
             return False
         message = choice.get("message")
-        if type(message) is not dict:
-            return False
-        content = message.get("content")
-        if content is not None and type(content) is not str:
-            return False
-        role = message.get("role")
-        if role is not None and type(role) is not str:
-            return False
-        index = choice.get("index", 0)
-        if type(index) is not int:
+        if (
+            type(message) is not dict
+            or type(message.get("content")) not in _STR_OR_NONE
+            or type(message.get("role")) not in _STR_OR_NONE
+            or type(choice.get("index", 0)) is not int
+        ):
             return False
         reason = choice.get("finish_reason")
         # Type first: a list or a dict here would make the set lookup raise.
         if reason is not None and (type(reason) is not str or reason not in _FINISH):
             return False
-    for name in ("id", "model", "object"):
-        value = body.get(name)
-        if value is not None and type(value) is not str:
-            return False
-    return _usage_ok(body.get("usage"))
+    return (
+        type(get("id")) in _STR_OR_NONE
+        and type(get("model")) in _STR_OR_NONE
+        and type(get("object")) in _STR_OR_NONE
+        and _usage_ok(get("usage"))
+    )
 
 
 def request_is_well_formed(payload: Mapping[str, Any]) -> bool:
     """True for the common request (model, plain-text messages, temperature, stream flags)
     when it is valid; anything else is left to the request schema."""
-    for name in payload:
-        if name not in _SIMPLE_PARAMS:
-            return False
-    model = payload.get("model")
+    if not _SIMPLE_PARAMS.issuperset(payload):
+        return False
+    get = payload.get
+    model = get("model")
     if type(model) is not str or not model:
         return False
-    messages = payload.get("messages")
+    messages = get("messages")
     if type(messages) is not list or not messages:
         return False
     for message in messages:
-        if type(message) is not dict or len(message) > 2:
+        if type(message) is not dict:
             return False
         role = message.get("role")
-        if type(role) is not str or role not in _ROLES:
-            return False
-        content = message.get("content", None)
-        if content is not None and type(content) is not str:
-            return False
-        if len(message) == 2 and "content" not in message:
+        if (
+            type(role) is not str
+            or role not in _ROLES
+            or type(message.get("content")) not in _STR_OR_NONE
+            or not _MESSAGE_FIELDS.issuperset(message)  # a role, and a content at most
+        ):
             return False
     # A field that is present must be well typed: null is not a number or a flag.
-    temperature = payload.get("temperature", 1.0)
-    if type(temperature) not in (int, float) or not _LOW <= temperature <= _HIGH:
+    temperature = get("temperature", 1.0)
+    if type(temperature) not in _NUMBER or not _LOW <= temperature <= _HIGH:
         return False
-    if "stream" in payload and type(payload["stream"]) is not bool:
+    if type(get("stream", False)) is not bool:
         return False
     if "stream_options" in payload:
         options = payload["stream_options"]
         if type(options) is not dict:
             return False
-        if "include_usage" in options and type(options["include_usage"]) is not bool:
+        if type(options.get("include_usage", False)) is not bool:
             return False
     return True

@@ -23,7 +23,7 @@ import ssl
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import aiohttp
 import yarl
@@ -84,6 +84,15 @@ def _static_headers(config: ClientConfig) -> dict[str, str]:
             del headers[existing]
         headers[name] = value
     return headers
+
+
+class _Limits(NamedTuple):
+    """A timeout profile as an attempt uses it (``Transport._limits_of``)."""
+
+    profile: Timeout
+    timeout: aiohttp.ClientTimeout  # aiohttp's part: the connect limit
+    wait: float | None  # seconds from sending to the status line: first byte, or total
+    phase: str  # which of the two ``wait`` is: "first_byte" or "total"
 
 
 class Reply:
@@ -148,19 +157,22 @@ class Reply:
     @property
     def server_request_id(self) -> str:
         """The server's id for this request when it sent one, else the client's."""
-        headers = self.response.headers
-        for name in defaults.REQUEST_ID_HEADERS:
-            value = headers.get(name)
-            if value:
-                return value
-        return self.request_id
+        # map/filter run the look-ups in C: this is read once per request.
+        found = next(
+            filter(None, map(self.response.headers.get, defaults.REQUEST_ID_HEADERS)), None
+        )
+        return found or self.request_id
 
     async def read(self, limit: int | None = None) -> bytes:
         """The whole body (at most ``limit`` bytes), within the attempt's total limit."""
-        transport = self._transport
-        timer = self._timer
-        timer.reschedule(self.deadline)
+        response = self.response
         try:
+            if limit is None and response.content.is_eof():
+                # All of it has arrived (a short answer comes with its headers): reading
+                # cannot wait, so no deadline is entered.
+                return await response.read()
+            timer = self._timer
+            timer.reschedule(self.deadline)
             with timer:
                 if limit is None:
                     return await self.response.read()
@@ -175,7 +187,7 @@ class Reply:
                     size += len(part)
                 return b"".join(parts)
         except BaseException as error:
-            failure = transport.errors.read_failed(error, self.request_id)
+            failure = self._transport.errors.read_failed(error, self.request_id)
             if failure is None:
                 raise
             raise failure from error
@@ -243,8 +255,8 @@ class Transport:
         self._id_prefix = uuid.uuid4().hex[:20]
         self._ids = itertools.count(1)
         self._urls: dict[str, yarl.URL] = {}  # parsed once per path
-        # id(profile) -> (profile, its aiohttp timeout); the profile kept so its id stays its own
-        self._client_timeouts: dict[int, tuple[Timeout, aiohttp.ClientTimeout]] = {}
+        # id(profile) -> _Limits of the profile; the profile kept so its id stays its own
+        self._limits: dict[int, _Limits] = {}
         self._proxy: yarl.URL | None = None  # from the environment, once per session
         # The loop the session was opened on: its clock times the attempts (asking asyncio for
         # the running loop is a getpid() system call on Python 3.11).
@@ -340,18 +352,20 @@ class Transport:
         try:  # one coroutine for the whole attempt: a frame fewer per request
             session = self._session or self.session()
             started = self._loop.time()
+            entry = self._limits.get(id(limits))
+            if entry is None or entry.profile is not limits:
+                entry = self._limits_of(limits)
             total = limits.total
             deadline = started + total if total is not None else None
-            wait, phase = limits.first_byte, "first_byte"
-            if total is not None and (wait is None or total < wait):
-                wait, phase = total, "total"
+            wait, phase = entry.wait, entry.phase
             log_on = self.log.enabled()
-            if body is None:
-                headers = {"x-request-id": request_id}
-            else:
-                headers = {"Content-Type": self._content_type, "x-request-id": request_id}
+            headers = {"x-request-id": request_id}
+            if body is not None:
                 if log_on:
                     self.log.body("request body", body)
+                # The content type rides on the payload, not in the headers: aiohttp merges
+                # each per-request header in Python, and it copies the payload's anyway.
+                body = aiohttp.BytesPayload(body, content_type=self._content_type)
             self.stats.requests += 1
             timer = self.deadlines.deadline(None if wait is None else started + wait)
             try:
@@ -361,7 +375,7 @@ class Transport:
                         self._urls.get(path) or self._url(path),
                         data=body,
                         headers=headers,
-                        timeout=self._client_timeout(limits),
+                        timeout=entry.timeout,
                         proxy=self._proxy,
                     )
             except BaseException as error:
@@ -432,14 +446,17 @@ class Transport:
             error=reason,
         )
 
-    def _client_timeout(self, limits: Timeout) -> aiohttp.ClientTimeout:
-        """aiohttp's part of a profile (the socket connect limit), built once per profile (by
+    def _limits_of(self, limits: Timeout) -> _Limits:
+        """What an attempt needs of a timeout profile, worked out once per profile (kept by
         identity: a dataclass hash is computed in Python on every look-up)."""
-        entry = self._client_timeouts.get(id(limits))
-        if entry is None or entry[0] is not limits:
-            timeout = aiohttp.ClientTimeout(total=None, sock_connect=limits.connect, connect=None)
-            entry = self._client_timeouts[id(limits)] = (limits, timeout)
-        return entry[1]
+        wait, phase = limits.first_byte, "first_byte"
+        total = limits.total
+        if total is not None and (wait is None or total < wait):
+            wait, phase = total, "total"
+        # aiohttp's part of the profile is the socket connect limit; the rest is ours.
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=limits.connect, connect=None)
+        entry = self._limits[id(limits)] = _Limits(limits, timeout, wait, phase)
+        return entry
 
     def _url(self, path: str) -> yarl.URL:
         url = self._urls.get(path)
