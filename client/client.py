@@ -110,7 +110,8 @@ class LiteLLMClient:
                 data = await reply.json("chat completion")
             finally:
                 reply.release()  # a body not read to its end closes the connection
-            return completion_from(data, reply.headers, reply.server_request_id, transport.errors)
+            headers = reply.response.headers
+            return completion_from(data, headers, reply.server_request_id, transport.errors)
 
         completion = await transport.call(attempt)
         transport.stats.add_usage(completion.usage, completion.cost)

@@ -99,6 +99,9 @@ class StatsCounter:
         return _CountingConnector(self, **options)
 
 
+_connect = aiohttp.TCPConnector.connect
+
+
 class _CountingConnector(aiohttp.TCPConnector):
     """Counts, in ``connect()``, each connection handed out as created or reused."""
 
@@ -110,7 +113,7 @@ class _CountingConnector(aiohttp.TCPConnector):
         self._seen: set[int] = set()
 
     async def connect(self, req: Any, traces: Any, timeout: Any) -> Any:  # noqa: ASYNC109
-        connection = await super().connect(req, traces, timeout)
+        connection = await _connect(self, req, traces, timeout)  # super().connect(), bound once
         protocol = connection.protocol
         if id(protocol) in self._seen:
             self._counter.connections_reused += 1

@@ -195,7 +195,17 @@ class Reply:
     async def json(self, what: str) -> Any:
         """The whole body as JSON (whatever its Content-Type says); ``what`` names it in the
         error for a body that is not JSON."""
-        raw = await self.read()
+        response = self.response
+        if response.content.is_eof():  # read()'s short path, without its frame
+            try:
+                raw = await response.read()
+            except BaseException as error:
+                failure = self._transport.errors.read_failed(error, self.request_id)
+                if failure is None:
+                    raise
+                raise failure from error
+        else:
+            raw = await self.read()
         try:
             data = decode_json(raw)
         except (ValueError, RecursionError) as error:
@@ -207,7 +217,9 @@ class Reply:
 
     def release(self) -> None:
         self.response.release()
-        self._give_slot()
+        if self._limited:  # _give_slot(), inlined: once per request
+            self._limited = False
+            self._transport.limiter.release()
 
     def close(self) -> None:
         self.response.close()
@@ -367,7 +379,7 @@ class Transport:
                 # each per-request header in Python, and it copies the payload's anyway.
                 body = aiohttp.BytesPayload(body, content_type=self._content_type)
             self.stats.requests += 1
-            timer = self.deadlines.deadline(None if wait is None else started + wait)
+            timer = Deadline(self.deadlines, None if wait is None else started + wait)
             try:
                 with timer:
                     response = await session.request(
