@@ -1,14 +1,20 @@
-"""One benchmark measurement, for one client, in this process: prints a JSON object.
+"""Benchmark measurements for one client, in this process: prints JSON.
 
-    python bench/clients.py CLIENT METRIC URL
+    python bench/clients.py CLIENT METRIC URL            one measurement, one JSON line
+    python bench/clients.py --serve CLIENT METRIC URL    a warm client, one batch per line read
 
 CLIENT is ``project`` (LiteLLMClient, configured as Blender's preferences configure it),
 ``aiohttp`` (a minimal hand-written raw aiohttp request, the floor for an aiohttp client) or
 ``openai`` (openai-python's AsyncOpenAI, ``max_retries=0``). METRIC is ``seq``, ``conc32``,
 ``conc128``, ``stream16k`` (5,000-chunk streams sent in 16 KB writes), ``stream1`` (one chunk
 per write), ``ttfc`` (time to the first chunk on a warm client), ``cold`` (the first stream of
-a new client) or ``memory``. Each runs in its own process so no client warms another's caches
-or imports.
+a new client) or ``memory``. Each client runs in its own process so no client warms another's
+caches or imports.
+
+``--serve`` (used by ``run.py``) warms the client, prints ``ready``, then runs one batch of the
+metric each time a line arrives on stdin and prints its JSON: the driver keeps the three
+clients' processes alive and alternates their batches, so each turn compares batches run
+moments apart instead of processes started seconds apart.
 """
 
 from __future__ import annotations
@@ -30,8 +36,7 @@ from upstream import piece  # noqa: E402
 
 MODEL = "bench"
 SEQ_REQUESTS = 400
-CONC_REQUESTS = 5000
-CONC_ROUNDS = 5  # the median round is reported
+CONC_BATCH = 1000  # requests per throughput batch
 STREAM_CHUNKS = 5000
 STREAM_REPEATS = 5
 TTFC_STREAMS = 200  # short streams on a warm client: the median time to the first text
@@ -213,11 +218,22 @@ CLIENTS = {"project": ProjectClient, "aiohttp": RawAiohttpClient, "openai": Open
 # -- metrics ----------------------------------------------------------------------------------
 
 
-async def seq(client) -> dict:
+# Each batch metric: a warm-up (the pool, caches, first-use work) and one batch. openai-python
+# is about ten times slower, so its batches are shorter: a rate or a median needs no equal count.
+
+
+def share(client, count: int) -> int:
+    return max(1, count // 4) if isinstance(client, OpenAIClient) else count
+
+
+async def seq_warm(client) -> None:
     for _ in range(WARMUP):
         await client.complete()
+
+
+async def seq_batch(client) -> dict:
     times = []
-    for _ in range(SEQ_REQUESTS):
+    for _ in range(share(client, SEQ_REQUESTS)):
         start = time.perf_counter()
         text = await client.complete()
         times.append(time.perf_counter() - start)
@@ -228,21 +244,25 @@ async def seq(client) -> dict:
     }
 
 
-async def conc(client, concurrency: int) -> dict:
-    async def worker(count: int) -> None:
-        for _ in range(count):
+async def _workers(client, concurrency: int, per_worker: int) -> None:
+    async def worker() -> None:
+        for _ in range(per_worker):
             await client.complete()
 
-    await asyncio.gather(*(worker(2) for _ in range(concurrency)))  # open the connections
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+async def conc_warm(client, concurrency: int) -> None:
+    await _workers(client, concurrency, 2)  # open the connections
     if hasattr(client, "mark"):
         client.mark()
-    per_worker = max(1, CONC_REQUESTS // CONC_ROUNDS // concurrency)
-    rates = []
-    for _ in range(CONC_ROUNDS):
-        start = time.perf_counter()
-        await asyncio.gather(*(worker(per_worker) for _ in range(concurrency)))
-        rates.append(per_worker * concurrency / (time.perf_counter() - start))
-    return {"requests_per_s": statistics.median(rates)}
+
+
+async def conc_batch(client, concurrency: int) -> dict:
+    per_worker = max(1, share(client, CONC_BATCH) // concurrency)
+    start = time.perf_counter()
+    await _workers(client, concurrency, per_worker)
+    return {"requests_per_s": per_worker * concurrency / (time.perf_counter() - start)}
 
 
 def stamp(into: list[float]) -> None:
@@ -260,24 +280,51 @@ async def timed_stream(client, spec: str, chunks: int) -> tuple[float, float]:
     return elapsed, first[0] - start
 
 
-async def stream(client, write: str) -> dict:
-    spec = f"chunks:{STREAM_CHUNKS}:write:{write}"
+async def stream_warm(client, write: str) -> None:
     await client.stream(f"chunks:200:write:{write}", lambda: None)  # warm the connection
+
+
+async def stream_batch(client, write: str) -> dict:
+    spec = f"chunks:{STREAM_CHUNKS}:write:{write}"
     rates = []
-    for _ in range(STREAM_REPEATS):
+    for _ in range(1 if isinstance(client, OpenAIClient) else STREAM_REPEATS):
         elapsed, _first = await timed_stream(client, spec, STREAM_CHUNKS)
         rates.append(STREAM_CHUNKS / elapsed)
     return {"chunks_per_s": statistics.median(rates)}
 
 
-async def ttfc(client) -> dict:
+async def ttfc_warm(client) -> None:
     for _ in range(WARMUP):
         await client.stream("chunks:2", lambda: None)
+
+
+async def ttfc_batch(client) -> dict:
     firsts = []
-    for _ in range(TTFC_STREAMS):
+    for _ in range(share(client, TTFC_STREAMS)):
         _elapsed, first = await timed_stream(client, "chunks:2", 2)
         firsts.append(first)
     return {"first_chunk_ms": statistics.median(firsts) * 1000}
+
+
+def batch_metric(metric: str):
+    """(warm-up, one batch) of a batch metric, each a coroutine function of the client."""
+    if metric == "seq":
+        return seq_warm, seq_batch
+    if metric.startswith("conc"):
+        load = int(metric[4:])
+        return (lambda c: conc_warm(c, load)), (lambda c: conc_batch(c, load))
+    if metric.startswith("stream"):
+        write = metric.removeprefix("stream")
+        return (lambda c: stream_warm(c, write)), (lambda c: stream_batch(c, write))
+    if metric == "ttfc":
+        return ttfc_warm, ttfc_batch
+    raise SystemExit(f"unknown metric {metric}")
+
+
+def load_of(metric: str) -> int | None:
+    """The requests in flight of a throughput metric (the client's limiter and pool are raised
+    to it), None for the others."""
+    return int(metric[4:]) if metric.startswith("conc") else None
 
 
 async def cold(client) -> dict:
@@ -305,28 +352,37 @@ async def memory(client) -> dict:
 
 
 async def run(client_name: str, metric: str, url: str) -> dict:
-    load = int(metric[4:]) if metric.startswith("conc") else None
-    async with CLIENTS[client_name](url, load) as client:
-        if metric == "seq":
-            result = await seq(client)
-        elif load is not None:
-            result = await conc(client, load)
-        elif metric.startswith("stream"):
-            result = await stream(client, metric.removeprefix("stream"))
-        elif metric == "ttfc":
-            result = await ttfc(client)
-        elif metric == "cold":
+    """One measurement in a fresh client: a warm-up and one batch, or ``cold``/``memory``."""
+    async with CLIENTS[client_name](url, load_of(metric)) as client:
+        if metric == "cold":
             result = await cold(client)
         elif metric == "memory":
             result = await memory(client)
         else:
-            raise SystemExit(f"unknown metric {metric}")
+            warm, batch = batch_metric(metric)
+            await warm(client)
+            result = await batch(client)
         result.update(client.extra())
     return result
+
+
+async def serve(client_name: str, metric: str, url: str) -> None:
+    """Warm one client, then run one batch per line on stdin until it closes."""
+    warm, batch = batch_metric(metric)
+    async with CLIENTS[client_name](url, load_of(metric)) as client:
+        await warm(client)
+        print("ready", flush=True)
+        while await asyncio.to_thread(sys.stdin.readline):
+            result = await batch(client)
+            result.update(client.extra())
+            print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
     import tests.conftest  # noqa: F401  (aliases the checkout as litellm_screenwriter)
 
-    name, metric_name, base_url = sys.argv[1:4]
-    print(json.dumps(asyncio.run(run(name, metric_name, base_url))))
+    if sys.argv[1] == "--serve":
+        asyncio.run(serve(*sys.argv[2:5]))
+    else:
+        name, metric_name, base_url = sys.argv[1:4]
+        print(json.dumps(asyncio.run(run(name, metric_name, base_url))))

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 BLENDER_PYTHON = os.environ.get("BLENDER_PYTHON", str(ROOT / ".venv/blender/bin/python"))
-REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "9"))
 CLIENTS = ("project", "aiohttp", "openai")
 # metric -> (result key, higher is better, label)
 METRICS = {
@@ -90,30 +90,85 @@ def chosen(metric: str) -> bool:
     return not ONLY or metric in ONLY
 
 
+class Served:
+    """One client in its own process (``clients.py --serve``), warm, running a batch on
+    demand."""
+
+    def __init__(self, client: str, metric: str, url: str) -> None:
+        self.name = client
+        self.process = subprocess.Popen(
+            [PYTHON, str(ROOT / "bench" / "clients.py"), "--serve", client, metric, url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ENV,
+        )
+        if self._line() != "ready":
+            self._fail("did not start")
+
+    def _line(self) -> str:
+        return self.process.stdout.readline().strip()
+
+    def _fail(self, what: str) -> None:
+        self.process.kill()
+        raise SystemExit(f"{self.name} {what}:\n{self.process.stderr.read()[-2000:]}")
+
+    def batch(self) -> dict:
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+        line = self._line()
+        if not line:
+            self._fail("stopped")
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def alternating(metric: str, url: str) -> dict[str, list[dict]]:
+    """``REPEATS`` turns of one batch per client, each client warm in its own process; the
+    order turns round every turn, so a load that rises or falls favours each client as often
+    as it hurts it."""
+    served = []
+    try:
+        for client in CLIENTS:
+            served.append(Served(client, metric, url))
+        runs: dict[str, list[dict]] = {c: [] for c in CLIENTS}
+        for turn in range(REPEATS):
+            for one in served if turn % 2 == 0 else served[::-1]:
+                runs[one.name].append(one.batch())
+        return runs
+    finally:
+        for one in served:
+            one.close()
+
+
 def client_benchmarks(url: str) -> dict:
-    """Every metric, REPEATS rounds; in each round the clients run one after the other, so a
-    round's ratios compare runs made under the same load (the order reversed every other
-    round). Ratios are taken per round, then their median and range reported."""
-    metrics = [m for m in (*METRICS, "cold") if chosen(m)]
-    runs: dict[str, dict[str, list[dict]]] = {m: {c: [] for c in CLIENTS} for m in metrics}
-    runs["memory"] = {"project": [], "aiohttp": []}
+    """Every batch metric as ``REPEATS`` alternating turns of the three warm clients (a ratio
+    per turn: batches run moments apart, under the same load), then the first stream of a new
+    client and the streaming memory, a fresh process each, ``REPEATS`` rounds."""
+    metrics = [m for m in METRICS if chosen(m)]
+    runs: dict[str, dict[str, list[dict]]] = {}
     # One discarded pass of the raw client first: the upstream builds each stream body once and
     # keeps it, so the first client to ask would otherwise pay for that in its figures.
     for metric in metrics:
         measure("aiohttp", metric, url)
-    if chosen("memory"):
-        measure("aiohttp", "memory", url)
-    for repeat in range(REPEATS):
-        # The order turns round every round, so a load that rises or falls over a round
-        # favours each client as often as it hurts it.
-        order = CLIENTS if repeat % 2 == 0 else CLIENTS[::-1]
-        for metric in metrics:
-            for client in order:
+    for metric in metrics:
+        runs[metric] = alternating(metric, url)
+        print(f"  {metric:9} {REPEATS} turns done", flush=True)
+    for metric, clients in (("cold", CLIENTS), ("memory", ("project", "aiohttp"))):
+        if not chosen(metric):
+            continue
+        runs[metric] = {c: [] for c in clients}
+        for repeat in range(REPEATS):
+            for client in clients if repeat % 2 == 0 else clients[::-1]:
                 runs[metric][client].append(measure(client, metric, url))
-            print(f"  [{repeat + 1}/{REPEATS}] {metric:9} done", flush=True)
-        if chosen("memory"):
-            for client in ("project", "aiohttp"):
-                runs["memory"][client].append(measure(client, "memory", url))
+        print(f"  {metric:9} {REPEATS} rounds done", flush=True)
     table: dict = {}
     for metric, (key, higher, _label) in METRICS.items():
         if metric not in runs:
@@ -151,7 +206,7 @@ def client_benchmarks(url: str) -> dict:
         table["reuse_ratio_with_warmup"] = median_of(
             runs["conc32" if "conc32" in runs else "conc128"]["project"], "reuse_ratio"
         )
-    if runs["memory"]["project"]:
+    if "memory" in runs:
         table["memory"] = {
             c: {
                 "answer_mb": runs["memory"][c][0]["answer_mb"],
