@@ -36,7 +36,7 @@ from upstream import piece  # noqa: E402
 
 MODEL = "bench"
 SEQ_REQUESTS = 400
-CONC_BATCH = 1000  # requests per throughput batch
+CONC_BATCH = 4000  # requests per throughput batch
 STREAM_CHUNKS = 5000
 STREAM_REPEATS = 5
 TTFC_STREAMS = 200  # short streams on a warm client: the median time to the first text

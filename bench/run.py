@@ -46,6 +46,10 @@ TARGETS = {
     "ttfc": (1.5, None),
 }
 REUSE_TARGET = 0.99
+# Metrics also run by a second raw aiohttp process, compared with the first: what the same
+# client measures against itself here, so a ratio's distance from 1 can be read against it.
+NOISE_METRICS = ("conc32",)
+AGAIN = "aiohttp-again"
 ONLY = [m for m in os.environ.get("BENCH_METRICS", "").split(",") if m]
 # Nothing may leave 127.0.0.1: proxy variables of the caller's shell are not passed on (the
 # client still resolves the proxy settings, as it does for every user).
@@ -94,8 +98,8 @@ class Served:
     """One client in its own process (``clients.py --serve``), warm, running a batch on
     demand."""
 
-    def __init__(self, client: str, metric: str, url: str) -> None:
-        self.name = client
+    def __init__(self, client: str, metric: str, url: str, name: str | None = None) -> None:
+        self.name = name or client
         self.process = subprocess.Popen(
             [PYTHON, str(ROOT / "bench" / "clients.py"), "--serve", client, metric, url],
             stdin=subprocess.PIPE,
@@ -138,7 +142,9 @@ def alternating(metric: str, url: str) -> dict[str, list[dict]]:
     try:
         for client in CLIENTS:
             served.append(Served(client, metric, url))
-        runs: dict[str, list[dict]] = {c: [] for c in CLIENTS}
+        if metric in NOISE_METRICS:  # the noise floor: raw aiohttp against itself
+            served.append(Served("aiohttp", metric, url, name=AGAIN))
+        runs: dict[str, list[dict]] = {one.name: [] for one in served}
         for turn in range(REPEATS):
             for one in served if turn % 2 == 0 else served[::-1]:
                 runs[one.name].append(one.batch())
@@ -187,6 +193,11 @@ def client_benchmarks(url: str) -> dict:
             "project_vs_raw": spread(vs_raw),
             "project_vs_openai_better_by": spread(vs_openai),
         }
+        if AGAIN in runs[metric]:
+            again = [run[key] for run in runs[metric][AGAIN]]
+            table[metric]["raw_vs_raw"] = spread(
+                [a / r for a, r in zip(again, per_client["aiohttp"], strict=True)]
+            )
     if "cold" in runs:
         table["cold"] = {
             c: {
@@ -307,6 +318,12 @@ def table_lines(result: dict) -> list[str]:
             f"| {label} | {m['project']:.3f} | {m['aiohttp']:.3f} | {m['openai']:.3f} | "
             f"{ratio_text(ratio)} | {ratio_text(better)} | {target} |"
         )
+    for metric, (_key, _higher, label) in METRICS.items():
+        if metric in c and "raw_vs_raw" in c[metric]:
+            lines.append(
+                f"| noise floor: raw aiohttp in a second process against the first, {label} "
+                f"| | | | {ratio_text(c[metric]['raw_vs_raw'])} | | reported |"
+            )
     cold = c.get("cold")
     for label, key, form in (
         ("first stream of a new client, chunks/s", "chunks_per_s", ".0f"),
