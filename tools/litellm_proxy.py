@@ -244,9 +244,13 @@ def start_proxy(
     *,
     warm_up: Callable[[ProxyProcess], None] | None = None,
     attempts: int = 2,
+    port: int | None = None,
 ) -> ProxyProcess:
     """Start the proxy with ``config`` on a free port of 127.0.0.1 (files in ``workdir``) and
     return once it is alive and, when ``warm_up`` is given, once that has run.
+
+    ``port`` asks for that port instead (a proxy restarted where its clients expect it): one
+    attempt, since another port would not do.
 
     Raises ``ProxyStartError`` (with the proxy's output) when it cannot be started.
     """
@@ -256,8 +260,9 @@ def start_proxy(
             "(from requirements/proxy.lock)"
         )
     last: ProxyStartError | None = None
-    for _ in range(attempts):
-        port = free_port()
+    fixed = port
+    for _ in range(1 if fixed is not None else attempts):
+        port = fixed if fixed is not None else free_port()
         started = time.monotonic()
         proxy = _launch(config, workdir, port)
         atexit.register(proxy.stop)  # a safety net should the caller die without stopping it
@@ -269,7 +274,7 @@ def start_proxy(
         except ProxyStartError as error:
             proxy.stop()
             last = error
-            if "address already in use" in str(error).lower():
+            if fixed is None and "address already in use" in str(error).lower():
                 continue  # lost the race for the port: try another one
             raise
         except BaseException:  # a timeout or ^C while waiting: leave nothing running

@@ -9,17 +9,13 @@ a fresh connection although the first one's pooled connection died with the old 
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.proxy.proxy_support import CONFIG_PATH, MASTER_KEY, TEXT_REPLY, ProxyProcess
 from tests.proxy.proxy_support import start_proxy as start_test_proxy
-
-# The launcher's own steps, to start the proxy again on the port it had (start_proxy picks a
-# free one).
-from tools.litellm_proxy import STARTUP_TIMEOUT, _launch, _wait_alive
+from tools.litellm_proxy import start_proxy
 
 pytestmark = pytest.mark.proxy
 
@@ -27,11 +23,7 @@ pytestmark = pytest.mark.proxy
 def restart_on_same_port(proxy: ProxyProcess, workdir: Path) -> ProxyProcess:
     """Stop ``proxy`` and start it again, same config and port; return once it is alive."""
     proxy.stop()
-    started = time.monotonic()
-    again = _launch(CONFIG_PATH, workdir, proxy.port)
-    _wait_alive(again, started + STARTUP_TIMEOUT)
-    again.startup_seconds = time.monotonic() - started
-    return again
+    return start_proxy(CONFIG_PATH, workdir, port=proxy.port)
 
 
 class Restarter(threading.Thread):

@@ -147,4 +147,3 @@ def test_a_watch_moves_to_the_next_event_loop():
     asyncio.run(expires())
     assert watch._loop is not first
     assert len(watch) == 0
-
