@@ -43,7 +43,8 @@ class ScreenwriterSceneSettings(bpy.types.PropertyGroup):
     )
     source: StringProperty(
         name="Screenplay",
-        description="Text datablock holding the screenplay (empty: the text open in the editor)",
+        description="Text datablock holding the screenplay, used when the Text Editor shows "
+        "no screenplay (an answer, or nothing); the first request fills it in",
     )
     continue_conversation: BoolProperty(
         name="Continue Conversation",

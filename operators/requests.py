@@ -110,6 +110,10 @@ class _RequestOperator(bpy.types.Operator):
         settings = scene_settings(context)
         prefs = get_preferences(context)
         source = find_source_text(context, self.source)
+        if not settings.source:
+            # The answer may take the screenplay's place in the only Text Editor: the panel's
+            # Screenplay field keeps it found for the next request and for Insert Answer.
+            settings.source = source.name
         prompt = (self.prompt or (settings.prompt if rtype.needs_prompt else "")).strip()
         model = prefs.model.strip()
 

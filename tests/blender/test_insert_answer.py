@@ -49,10 +49,16 @@ def test_the_button_is_greyed_out_with_the_reason_until_there_is_an_answer(repor
         assert outcome["ok"] is False, key
         assert "poll()" in outcome["message"], outcome  # refused by poll, not after a click
         assert reason in outcome["message"], outcome
-    # the request showed its answer in the only Text Editor: there, the screenplay must be
-    # picked in the panel (or shown again) before inserting
-    assert "No screenplay found" in report["poll_answer_shown"]["message"]
+    # the request showed its answer in the only Text Editor: the screenplay is still found
+    # (the request filled in the panel's Screenplay field), so the reason is the stream
+    assert "still streaming" in report["poll_answer_shown"]["message"], report["poll_answer_shown"]
     assert report["poll_ready"] == {"ok": True, "message": ""}
+
+
+def test_with_the_answer_in_the_only_text_editor_the_screenplay_is_still_found(report) -> None:
+    assert report["settings_source"] == "Script"
+    assert report["poll_ready_answer_shown"] == {"ok": True, "message": ""}
+    assert report["poll_request_answer_shown"] == {"ok": True, "message": ""}
 
 
 def test_the_insertable_types_are_the_screenplay_layers(report: dict) -> None:

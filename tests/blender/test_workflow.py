@@ -298,6 +298,8 @@ def test_a_missing_source_text_is_refused_with_a_clear_report(requests_run: Run)
     anonymous = refusals["no_source_at_all"]
     assert anonymous["job"] is None
     assert "No screenplay found" in anonymous["error"]
+    # until it was cleared, the panel's Screenplay field named the text the requests used
+    assert refusals["remembered_source"] == "Script"
 
 
 def test_an_empty_prompt_is_refused_for_ask(requests_run: Run) -> None:

@@ -89,6 +89,13 @@ def main() -> dict:
     result["while_streaming"]["state"] = job.state
     result["dialogue"] = finish(job)
     result["poll_ready"] = poll_message("insert_answer", place)
+    # The only Text Editor shows the answer again: the screenplay is still found, through the
+    # panel's Screenplay field, which the request filled in.
+    result["settings_source"] = bpy.context.scene.screenwriter.source
+    place[1].spaces.active.text = bpy.data.texts["Screenwriter Dialogue"]
+    result["poll_ready_answer_shown"] = poll_message("insert_answer", place)
+    result["poll_request_answer_shown"] = poll_message("generate_dialogue", place)
+    place[1].spaces.active.text = bpy.data.texts["Script"]
     result["jobs_before"] = len(bridge.jobs())
 
     window, area, _region = place

@@ -117,7 +117,10 @@ def at_once(bridge) -> dict:
 def refusals(bridge) -> dict:
     """Scenario 4: what an operator refuses before anything is sent."""
     jobs_before = len(bridge.jobs())
+    remembered = bpy.context.scene.screenwriter.source  # the first request filled it in
+    bpy.context.scene.screenwriter.source = ""
     out = {
+        "remembered_source": remembered,
         "missing_source": call("describe_scene", source="No Such Text"),
         "no_source_at_all": call("describe_scene"),  # background: no Text Editor, no setting
         "empty_prompt": call("ask", source="Script", prompt="   "),
