@@ -52,6 +52,7 @@ __all__ = [
     "MAX_ERROR_MESSAGE_CHARS",
     "MAX_HEADER_PAUSE",
     "MAX_HEALTH_DETAIL_CHARS",
+    "MAX_TIMEOUT_PROFILES",
     "MESSAGE_OVERHEAD_TOKENS",
     "MODELS_PATH",
     "MODEL_INFO_PATH",
@@ -148,6 +149,9 @@ RATE_LIMIT_REMAINING_HEADERS = MappingProxyType(
 DEFAULT_MAX_CONNECTIONS = 10
 DEFAULT_MAX_CONCURRENT_REQUESTS = 4
 KEEPALIVE_TIMEOUT = 30.0
+# Timeout profiles whose attempt figures a client keeps (per profile object): a caller passing
+# a new Timeout on every call empties the table when it is full instead of growing it.
+MAX_TIMEOUT_PROFILES = 64
 
 # -- cache --------------------------------------------------------------------------------------
 DEFAULT_CACHE_MAX_ENTRIES = 256

@@ -467,6 +467,8 @@ class Transport:
             wait, phase = total, "total"
         # aiohttp's part of the profile is the socket connect limit; the rest is ours.
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=limits.connect, connect=None)
+        if len(self._limits) >= defaults.MAX_TIMEOUT_PROFILES:  # a new Timeout per call
+            self._limits.clear()
         entry = self._limits[id(limits)] = _Limits(limits, timeout, wait, phase)
         return entry
 

@@ -20,7 +20,7 @@ from litellm_screenwriter.client import (
     RateLimitError,
 )
 from litellm_screenwriter.client.errors import APIStatusError
-from tests.support.mock_server import MockServer, chunk, sse, status, stream
+from tests.support.mock_server import MockServer, chunk, reply, sse, status, stream
 
 USER = [{"role": "user", "content": "Rewrite the cold open"}]
 KEY = "sk-litellm-0123456789abcdef"
@@ -223,3 +223,18 @@ async def test_the_server_checks_are_client_calls(mock_server):
     assert (found.url, found.alive, found.models) == (mock_server.url, True, ())
     assert down in str(caught.value)
     assert "preferences" in str(caught.value)
+
+
+async def test_a_new_timeout_per_call_keeps_the_profile_table_bounded(mock_server):
+    """Each Timeout object's attempt figures are kept by identity: a caller that builds a new
+    one for every call must not grow the table without end."""
+    from litellm_screenwriter.client import Timeout, defaults
+
+    count = defaults.MAX_TIMEOUT_PROFILES + 6
+    mock_server.enqueue(*[reply("ok") for _ in range(count)])
+    async with LiteLLMClient(config_for(mock_server)) as client:
+        for _ in range(count):
+            answer = await client.complete("m", USER, timeout=Timeout(5, 5, 5, 10))
+            assert answer.text == "ok"
+        profiles = client._transport._limits
+        assert 0 < len(profiles) <= defaults.MAX_TIMEOUT_PROFILES
