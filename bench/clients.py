@@ -223,6 +223,7 @@ CLIENTS = {"project": ProjectClient, "aiohttp": RawAiohttpClient, "openai": Open
 
 
 def share(client, count: int) -> int:
+    """How many of a batch's ``count`` this client runs (a quarter for openai-python)."""
     return max(1, count // 4) if isinstance(client, OpenAIClient) else count
 
 
