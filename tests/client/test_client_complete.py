@@ -259,6 +259,20 @@ async def test_a_header_that_could_split_the_request_is_refused_before_sending(
 # -- local validation ---------------------------------------------------------------------------
 
 
+async def refused_locally(mock_server, config, messages, params) -> str:
+    """The message of the InvalidRequestError that complete() and stream() both raise for
+    ``messages``/``params``, having sent nothing."""
+    async with LiteLLMClient(config) as client:
+        with pytest.raises(InvalidRequestError) as caught:
+            await client.complete("mock-echo", messages, **params)
+        with pytest.raises(InvalidRequestError):
+            async with client.stream("mock-echo", messages, **params):
+                pass
+    assert str(caught.value).startswith("The request was not sent")
+    assert mock_server.requests == []
+    return str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("messages", "params", "expected"),
     [
@@ -279,15 +293,8 @@ async def test_a_header_that_could_split_the_request_is_refused_before_sending(
 async def test_a_bad_payload_fails_locally_with_a_clear_message(
     mock_server, messages, params, expected
 ):
-    async with LiteLLMClient(config_for(mock_server, max_retries=2)) as client:
-        with pytest.raises(InvalidRequestError) as caught:
-            await client.complete("mock-echo", messages, **params)
-        with pytest.raises(InvalidRequestError):
-            async with client.stream("mock-echo", messages, **params):
-                pass
-    assert expected in str(caught.value)
-    assert str(caught.value).startswith("The request was not sent")
-    assert mock_server.requests == []
+    config = config_for(mock_server, max_retries=2)
+    assert expected in await refused_locally(mock_server, config, messages, params)
 
 
 @pytest.mark.parametrize(
@@ -349,15 +356,8 @@ async def test_a_request_python_cannot_check_or_encode_is_refused_locally(
     mock_server, messages, params, expected
 ):
     # Regression: RecursionError, ValueError, TypeError or AttributeError escaped the client.
-    async with LiteLLMClient(config_for(mock_server, cache_enabled=True)) as client:
-        with pytest.raises(InvalidRequestError) as caught:
-            await client.complete("mock-echo", messages, **params)
-        with pytest.raises(InvalidRequestError):
-            async with client.stream("mock-echo", messages, **params):
-                pass
-    assert expected in str(caught.value)
-    assert str(caught.value).startswith("The request was not sent")
-    assert mock_server.requests == []
+    config = config_for(mock_server, cache_enabled=True)
+    assert expected in await refused_locally(mock_server, config, messages, params)
 
 
 async def test_a_role_that_is_not_text_is_refused_not_crashed(mock_server):

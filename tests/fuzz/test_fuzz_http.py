@@ -110,6 +110,15 @@ def test_an_error_answer_of_any_form_is_its_status_error(
 # -- 2xx and 3xx answers ------------------------------------------------------------------------
 
 
+async def complete_or_error(server: MockServer):
+    """One complete() against ``server``: its Completion, or the LiteLLMError it raised."""
+    async with LiteLLMClient(config(server)) as client:
+        try:
+            return await client.complete("mock-echo", USER)
+        except LiteLLMError as error:
+            return error
+
+
 def oracle(body: bytes) -> type | str:
     """What the client must make of a 2xx body: the text, or the error class."""
     try:
@@ -138,14 +147,7 @@ def test_a_completion_body_of_any_shape_is_its_text_or_a_typed_error(
     server.enqueue(raw(body, content_type, status_code=status))
     expected = oracle(body)
 
-    async def call():
-        async with LiteLLMClient(config(server)) as client:
-            try:
-                return await client.complete("mock-echo", USER)
-            except LiteLLMError as error:
-                return error
-
-    result = run(call())
+    result = run(complete_or_error(server))
     event(f"outcome: {type(result).__name__}")
     if isinstance(expected, str):
         assert not isinstance(result, LiteLLMError), result
@@ -169,14 +171,7 @@ def test_a_redirect_without_location_or_an_odd_2xx_fails_typed_or_answers(
         body = b""  # these carry no body
     server.enqueue(raw(body, "application/json", status_code=status))
 
-    async def call():
-        async with LiteLLMClient(config(server)) as client:
-            try:
-                return await client.complete("mock-echo", USER)
-            except LiteLLMError as error:
-                return error
-
-    result = run(call())
+    result = run(complete_or_error(server))
     if isinstance(result, LiteLLMError):
         one_sentence(result)
     else:
