@@ -195,17 +195,7 @@ class Reply:
     async def json(self, what: str) -> Any:
         """The whole body as JSON (whatever its Content-Type says); ``what`` names it in the
         error for a body that is not JSON."""
-        response = self.response
-        if response.content.is_eof():  # read()'s short path, without its frame
-            try:
-                raw = await response.read()
-            except BaseException as error:
-                failure = self._transport.errors.read_failed(error, self.request_id)
-                if failure is None:
-                    raise
-                raise failure from error
-        else:
-            raw = await self.read()
+        raw = await self.read()
         try:
             data = decode_json(raw)
         except (ValueError, RecursionError) as error:
@@ -217,9 +207,7 @@ class Reply:
 
     def release(self) -> None:
         self.response.release()
-        if self._limited:  # _give_slot(), inlined: once per request
-            self._limited = False
-            self._transport.limiter.release()
+        self._give_slot()
 
     def close(self) -> None:
         self.response.close()
