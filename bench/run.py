@@ -67,18 +67,21 @@ def start_upstream() -> tuple[subprocess.Popen, str]:
     return process, f"http://127.0.0.1:{port}"
 
 
-def measure(client: str, metric: str, url: str) -> dict:
+def run_json(command: list[str], what: str, timeout: float, prefix: str = "") -> dict:
+    """Run one benchmark script with the proxy-free environment; the JSON of its last output
+    line that starts with ``prefix``. A failure stops the benchmark with the script's output."""
     output = subprocess.run(
-        [PYTHON, str(ROOT / "bench" / "clients.py"), client, metric, url],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=ENV,
+        command, capture_output=True, text=True, timeout=timeout, check=False, env=ENV
     )
-    if output.returncode != 0:
-        raise SystemExit(f"{client} {metric} failed:\n{output.stderr[-2000:]}")
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    lines = [line for line in output.stdout.splitlines() if line.startswith(prefix)]
+    if output.returncode != 0 or not lines:
+        raise SystemExit(f"{what} failed:\n{output.stdout[-3000:]}\n{output.stderr[-3000:]}")
+    return json.loads(lines[-1][len(prefix) :])
+
+
+def measure(client: str, metric: str, url: str) -> dict:
+    command = [PYTHON, str(ROOT / "bench" / "clients.py"), client, metric, url]
+    return run_json(command, f"{client} {metric}", timeout=300)
 
 
 def median_of(runs: list[dict], key: str) -> float:
@@ -230,61 +233,28 @@ def client_benchmarks(url: str) -> dict:
 
 def worker_memory(url: str) -> dict:
     """RSS of a process driving the Worker through 30,000 requests (bench/worker_memory.py)."""
-    output = subprocess.run(
-        [PYTHON, str(ROOT / "bench" / "worker_memory.py"), url],
-        capture_output=True,
-        text=True,
-        timeout=400,
-        check=False,
-    )
-    if output.returncode != 0:
-        raise SystemExit(f"worker memory failed:\n{output.stdout[-1000:]}{output.stderr[-2000:]}")
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    command = [PYTHON, str(ROOT / "bench" / "worker_memory.py"), url]
+    return run_json(command, "worker memory", timeout=400)
 
 
 def interleaved_benchmarks(url: str) -> dict:
     """bench/interleaved.py: the project and raw aiohttp in one process, batch by batch."""
-    output = subprocess.run(
-        [PYTHON, str(ROOT / "bench" / "interleaved.py"), url],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-        env=ENV,
-    )
-    if output.returncode != 0:
-        raise SystemExit(f"interleaved failed:\n{output.stderr[-2000:]}")
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    command = [PYTHON, str(ROOT / "bench" / "interleaved.py"), url]
+    return run_json(command, "interleaved", timeout=900)
 
 
 def blender_benchmarks(url: str) -> dict | None:
-    script = ROOT / "bench" / "blender_bench.py"
     if not Path(BLENDER_PYTHON).exists():
         print("  (no Blender python: Blender figures skipped)")
         return None
-    output = subprocess.run(
-        [BLENDER_PYTHON, str(script), url],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=ENV,
-    )
-    lines = [line for line in output.stdout.splitlines() if line.startswith("BENCH ")]
-    if output.returncode != 0 or not lines:
-        raise SystemExit(
-            f"Blender benchmark failed:\n{output.stdout[-3000:]}\n{output.stderr[-3000:]}"
-        )
-    return json.loads(lines[-1][len("BENCH ") :])
+    command = [BLENDER_PYTHON, str(ROOT / "bench" / "blender_bench.py"), url]
+    return run_json(command, "Blender benchmark", timeout=600, prefix="BENCH ")
 
 
 def screenplay_benchmarks() -> dict:
     """bench/screenplay_bench.py in its own interpreter (parse time, prompt tokens)."""
-    output = subprocess.run(
-        [PYTHON, str(ROOT / "bench" / "screenplay_bench.py")],
-        capture_output=True, text=True, timeout=300, check=True,
-    )  # fmt: skip
-    return json.loads(output.stdout.split("BENCH ", 1)[1])
+    command = [PYTHON, str(ROOT / "bench" / "screenplay_bench.py")]
+    return run_json(command, "screenplay benchmark", timeout=300, prefix="BENCH ")
 
 
 def verdict(ok: bool) -> str:
