@@ -260,11 +260,9 @@ def start_proxy(
             "(from requirements/proxy.lock)"
         )
     last: ProxyStartError | None = None
-    fixed = port
-    for _ in range(1 if fixed is not None else attempts):
-        port = fixed if fixed is not None else free_port()
+    for _ in range(1 if port is not None else attempts):
         started = time.monotonic()
-        proxy = _launch(config, workdir, port)
+        proxy = _launch(config, workdir, port if port is not None else free_port())
         atexit.register(proxy.stop)  # a safety net should the caller die without stopping it
         try:
             _wait_alive(proxy, started + STARTUP_TIMEOUT)
@@ -274,7 +272,7 @@ def start_proxy(
         except ProxyStartError as error:
             proxy.stop()
             last = error
-            if fixed is None and "address already in use" in str(error).lower():
+            if port is None and "address already in use" in str(error).lower():
                 continue  # lost the race for the port: try another one
             raise
         except BaseException:  # a timeout or ^C while waiting: leave nothing running
