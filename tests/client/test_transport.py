@@ -37,10 +37,14 @@ def config_for(server: MockServer, **options) -> ClientConfig:
 def frozen_errors(monkeypatch):
     """Make every LiteLLMError refuse a change to its fields once its __init__ is over."""
     built: set[int] = set()
+    # The built errors are kept alive: a freed one's id could be given to the next error
+    # while its __init__ still runs, which then looked like a change after it was built.
+    alive: list[LiteLLMError] = []
     original_init = LiteLLMError.__init__
 
     def init(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
+        alive.append(self)
         built.add(id(self))
 
     def setattr_(self, name, value):
