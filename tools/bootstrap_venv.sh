@@ -51,6 +51,27 @@ fi
 echo "bootstrap: $venv from $lock (Python $version: $python; cache: $cache)"
 rm -rf "$venv"
 "$python" -m venv "$venv"
+# pip's complaints go to $log: shown when the bootstrap fails, translated when the disk is full
+# (pip's own report of that is a page of traceback ending in "Connection broken").
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+free_mb() {  # megabytes free where $1 is or would be made
+    at=$1
+    while [ ! -e "$at" ]; do at=$(dirname "$at"); done
+    df -Pm "$at" | awk 'NR == 2 { print $4 }'
+}
+fail() {
+    if grep -q "No space left on device" "$log"; then
+        echo "bootstrap: the disk filled up while installing $venv" \
+            "(now $(free_mb .venv) MB free for .venv, $(free_mb "$cache") MB for the cache" \
+            "$cache): a Blender venv takes about 1 GB and its wheel about 0.4 GB;" \
+            "free some space and run make again." >&2
+    else
+        cat "$log" >&2
+    fi
+    rm -rf "$venv"  # half installed: the next make starts it again
+    exit 1
+}
 # --no-compile: a bpy wheel holds thousands of .py files; Python compiles those it imports on
 # first use, which saves about a third of a Blender venv's install time.
 install() {
@@ -58,9 +79,11 @@ install() {
         --find-links "$cache/wheelhouse" --only-binary=:all: --require-hashes --no-deps \
         --no-compile -r "$lock" "$@"
 }
-if ! install 2>/dev/null; then
+if ! install 2>"$log"; then
+    # A locked wheel missing from the cache is the expected failure; a full disk is not.
+    if grep -q "No space left on device" "$log"; then fail; fi
     "$venv/bin/python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
-        --require-hashes --no-deps -r "$lock" -d "$cache/wheelhouse"
-    install
+        --require-hashes --no-deps -r "$lock" -d "$cache/wheelhouse" 2>"$log" || fail
+    install 2>"$log" || fail
 fi
 echo "$want" > "$venv/.lock-sha256"

@@ -127,3 +127,52 @@ def test_every_lock_of_the_project_says_its_python() -> None:
     assert versions["blender52"] == versions["blender53"] == versions["dev313"] == "3.13"
     assert {versions[n] for n in ("dev", "proxy", "blender", "blender42", "blender50")} == {"3.11"}
     assert os.access(SCRIPT, os.X_OK)
+
+
+def python_whose_pip_fails(path: Path, pip_stderr: str) -> Path:
+    """An interpreter that makes a venv whose own Python fails every ``-m pip`` with
+    ``pip_stderr``, as pip does when the disk fills up mid-download."""
+    venv_python = f"#!/bin/sh\ncat >&2 <<'PIP'\n{pip_stderr}\nPIP\nexit 2\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "-c" ]; then echo "3.13"; exit 0; fi\n'
+        'mkdir -p "$3/bin"\n'
+        f"cat > \"$3/bin/python\" <<'VENV'\n{venv_python}VENV\n"
+        'chmod +x "$3/bin/python"\n'
+    )
+    path.chmod(0o755)
+    return path
+
+
+DISK_FULL = (
+    "ERROR: Exception:\nTraceback (most recent call last):\n"
+    "OSError: [Errno 28] No space left on device\n"
+    'pip._vendor.urllib3.exceptions.ProtocolError: ("Connection broken: OSError(28, '
+    "'No space left on device')\", OSError(28, 'No space left on device'))"
+)
+
+
+def test_a_full_disk_is_named_in_one_sentence_and_leaves_no_half_venv(
+    checkout: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    python = python_whose_pip_fails(home / "py313", DISK_FULL)
+    result = bootstrap(checkout, home, PYTHON=str(python), CACHE_DIR=str(tmp_path / "cache"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("bootstrap: the disk filled up while installing .venv/x (")
+    assert "MB free for .venv" in result.stderr
+    assert "free some space" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (checkout / ".venv" / "x").exists()  # the next make starts it again
+
+
+def test_any_other_pip_failure_is_shown_as_pip_said_it(checkout: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    said = "ERROR: Could not find a version that satisfies the requirement bpy==9.9.9"
+    python = python_whose_pip_fails(home / "py313", said)
+    result = bootstrap(checkout, home, PYTHON=str(python), CACHE_DIR=str(tmp_path / "cache"))
+    assert result.returncode == 1
+    assert said in result.stderr
+    assert "disk filled up" not in result.stderr
+    assert not (checkout / ".venv" / "x").exists()
