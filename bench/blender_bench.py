@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -184,9 +185,9 @@ def main(url: str) -> dict:
 
 
 if __name__ == "__main__":
+    code = 1
     with tempfile.TemporaryDirectory(prefix="lsw-bench-") as user:
         os.environ["BLENDER_USER_RESOURCES"] = user
-        code = 1
         try:
             print("BENCH " + json.dumps(main(sys.argv[1])), flush=True)
             code = 0
@@ -194,6 +195,9 @@ if __name__ == "__main__":
             import traceback
 
             traceback.print_exc()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)  # a stuck thread must not keep the process alive
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # os._exit skips Blender's exit path, so remove what it would: the session temp folder.
+    if "bpy" in sys.modules:  # imported by main() once BLENDER_USER_RESOURCES was set
+        shutil.rmtree(sys.modules["bpy"].app.tempdir, ignore_errors=True)
+    os._exit(code)  # a stuck thread must not keep the process alive

@@ -54,6 +54,7 @@ def main() -> int:
             user.mkdir()
             env = {
                 **os.environ,
+                "TMPDIR": workdir,  # Blender's session temp folder goes with the workdir
                 "BLENDER_USER_RESOURCES": str(user),
                 "LSW_ZIP": str(zips[-1]),
                 "LSW_SERVER_URL": proxy.url,

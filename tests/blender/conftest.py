@@ -157,8 +157,13 @@ class BlenderRun:
         """Run scripts/<script>.py; return its RESULT dict, failing with its output otherwise."""
         user = self.tmp_path / f"user-{script}"
         user.mkdir(exist_ok=True)
+        # Blender's session temp folder (blender_*) goes here, not into the machine's /tmp:
+        # checked below to be gone after a clean exit, and inside pytest's own tmp otherwise.
+        temp = self.tmp_path / f"tmp-{script}"
+        temp.mkdir(exist_ok=True)
         full_env = {
             **os.environ,
+            "TMPDIR": str(temp),
             "BLENDER_USER_RESOURCES": str(user),
             "LSW_ZIP": str(self.zip_path),
             "PYTHONPATH": str(SCRIPTS),
@@ -186,6 +191,8 @@ class BlenderRun:
         assert lines, f"{script} printed no RESULT (exit {proc.returncode})\n{output}"
         result = json.loads(lines[-1].removeprefix("RESULT "))
         assert proc.returncode == 0, f"{script} failed (exit {proc.returncode})\n{output}"
+        left = sorted(path.name for path in temp.glob("blender_*"))
+        assert not left, f"{script} left Blender's session temp folder behind: {left}\n{output}"
         result["_user_resources"] = str(user)
         result["_output"] = output
         return result

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import sys
 import textwrap
 import time
@@ -174,4 +175,6 @@ if __name__ == "__main__":
         traceback.print_exc()
     sys.stdout.flush()
     sys.stderr.flush()
+    # os._exit skips Blender's exit path, so remove what it would: the session temp folder.
+    shutil.rmtree(bpy.app.tempdir, ignore_errors=True)
     os._exit(code)  # a stuck thread must not keep Blender alive

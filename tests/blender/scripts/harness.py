@@ -3,13 +3,14 @@
 Each script runs in its own process (Blender can hang at exit while a thread lives or classes
 stay registered), installs the built zip with Blender's own installer into the temporary
 ``BLENDER_USER_RESOURCES`` the test chose, and ends with one ``RESULT {json}`` line. The process
-always leaves through ``os._exit`` so a stuck thread cannot keep it alive.
+always leaves through ``leave`` (``os._exit``) so a stuck thread cannot keep it alive.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import threading
 import time
@@ -145,6 +146,14 @@ def run(main: Callable[[], dict]) -> None:
         traceback.print_exc()
         print("RESULT " + json.dumps({"error": traceback.format_exc()}), flush=True)
         code = 1
+    leave(code)
+
+
+def leave(code: int) -> None:
+    """Exit now, without Blender's exit path, but first remove what that path would have
+    removed: Blender's session temp folder (``bpy.app.tempdir``, a ``blender_*`` folder in
+    ``$TMPDIR``), which ``os._exit`` would otherwise leave behind on every run."""
     sys.stdout.flush()
     sys.stderr.flush()
+    shutil.rmtree(bpy.app.tempdir, ignore_errors=True)
     os._exit(code)
