@@ -50,6 +50,9 @@ _STATUS_BY_CODE = {
 }
 # Malformed or hostile bodies may nest deeper than the parser's recursion limit.
 _UNPARSABLE = (ValueError, RecursionError)
+# A backslash and what follows it, read left to right as Python's string parser does.
+_ESCAPE = re.compile(r"\\([0-7]{1,3}|.)", re.S)
+_STRING_ESCAPES = frozenset("\n\\'\"abfnrtvxNuU")
 # What ``ast.literal_eval`` raises for text it cannot read, as its documentation lists it:
 # ``{[]: 1}`` or ``{{}}`` parse, then fail as unhashable keys or members with TypeError.
 _NOT_A_LITERAL = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError)
@@ -122,7 +125,7 @@ def readable_message(message: str) -> str:
         inner = _inner_message(json.loads(nested))
     except _UNPARSABLE:
         try:  # LiteLLM sometimes prints the provider's error as a Python dict
-            inner = _inner_message(ast.literal_eval(nested))
+            inner = _inner_message(ast.literal_eval(_valid_escapes(nested)))
         except _NOT_A_LITERAL:
             inner = None
     if inner is None:
@@ -130,6 +133,24 @@ def readable_message(message: str) -> str:
     inner = readable_message(inner)
     prefix = message[:start].rstrip(" -:")
     return f"{prefix} - {inner}" if prefix else inner
+
+
+def _valid_escapes(source: str) -> str:
+    """``source`` with each string escape Python warns about rewritten as one it reads to the
+    same characters: ``C:\\data`` or ``\\d+`` with the backslash doubled, ``\\777`` as
+    ``\\u01ff``. Python 3.12+ prints a SyntaxWarning to the console for each, from any thread;
+    silencing it with ``warnings.catch_warnings`` is not thread-safe before Python 3.14."""
+    if "\\" not in source:
+        return source
+    return _ESCAPE.sub(_valid_escape, source)
+
+
+def _valid_escape(match: re.Match[str]) -> str:
+    escaped = match[1]
+    if escaped[0] in "01234567":
+        code = int(escaped, 8)
+        return match[0] if code <= 0o377 else f"\\u{code:04x}"
+    return match[0] if escaped in _STRING_ESCAPES else "\\" + match[0]
 
 
 def _text(value: Any) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import warnings
 import pickle
 
 import pytest
@@ -396,6 +397,28 @@ def test_litellm_python_dict_inside_the_message() -> None:
         "litellm.BadRequestError: AnthropicException - "
         "prompt is too long: 210000 tokens > 200000 maximum"
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        (r"cannot open C:\data\script.fountain", r"cannot open C:\data\script.fountain"),
+        (r"pattern \d+ did not match", r"pattern \d+ did not match"),
+        (r"octal \777 and \101", "octal \u01ff and A"),
+        (r"known \\ \x41\u00e9 \'quoted\'", "known \\ A\u00e9 'quoted'"),
+    ],
+    ids=["windows-path", "regex", "octal", "known-escapes"],
+)
+def test_a_python_dict_with_escapes_python_warns_about_is_read_without_a_warning(
+    written: str, read: str
+) -> None:
+    # Python 3.12+ printed "SyntaxWarning: invalid escape sequence" to Blender's console.
+    message = f"litellm.APIError: OpenAIException - {{'error': {{'message': '{written}'}}}}"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        details = parse_error_body(body({"error": {"message": message}}))
+    assert details.message == f"litellm.APIError: OpenAIException - {read}"
+    assert [str(w.message) for w in caught] == []
 
 
 def test_doubly_nested_json_message_is_unwrapped_all_the_way() -> None:

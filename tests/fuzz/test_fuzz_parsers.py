@@ -4,9 +4,11 @@ shape checks and saved conversations. None may raise anything but what it docume
 
 from __future__ import annotations
 
+import ast
 import email.utils
 import json
 import math
+import warnings
 
 import pytest
 from hypothesis import example, given
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from litellm_screenwriter.client import Conversation, defaults
 from litellm_screenwriter.client.error_bodies import (
+    _valid_escapes,
     error_from_body,
     error_from_payload,
     parse_error_body,
@@ -103,6 +106,29 @@ def test_readable_message_never_raises_and_keeps_plain_text(message):
     assert isinstance(result, str)
     if "{" not in message:
         assert result == message
+
+
+def literal_eval_quietly(source: str) -> tuple[object, list[str]]:
+    """What ``ast.literal_eval`` reads of ``source`` (or the exception type) and its warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value: object = ast.literal_eval(source)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as error:
+            value = type(error)
+    return value, [str(w.message) for w in caught]
+
+
+@fuzz(300)
+@given(inside=st.text(alphabet=st.sampled_from("\\\\\\01234789abdfnNrtuUvx{}'\"\n é")))
+@example(inside="C:\\data \\d+ \\777 \\8")
+def test_escapes_python_warns_about_are_rewritten_to_read_the_same(inside):
+    source = f"{{'message': '{inside}'}}"
+    before, _ = literal_eval_quietly(source)
+    after, warned = literal_eval_quietly(_valid_escapes(source))
+    assert warned == []
+    if not isinstance(before, type):  # Python could read it: the same characters come out
+        assert after == before
 
 
 @fuzz(100)
