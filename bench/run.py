@@ -4,7 +4,8 @@ plus the cost on Blender's main thread. Prints a table and writes bench/results/
 The project's client is configured as Blender's preferences configure it (``trust_env`` on).
 Every figure is the median of ``BENCH_REPEATS`` rounds; within a round the clients take turns,
 so a round's ratios compare runs made under the same load, and the ratios are reported as the
-median of the rounds with their range. Targets are from issue 12; a missed target is printed as
+median of the rounds with their range. The rounds are shared out over ``BENCH_PROCESSES`` fresh
+sets of client processes, so no one process's luck decides a ratio. Targets are from issue 12; a missed target is printed as
 such (the run itself does not fail on noise). ``BENCH_METRICS=seq,conc32`` runs only those
 (and skips the Blender half).
 """
@@ -25,7 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 BLENDER_PYTHON = os.environ.get("BLENDER_PYTHON", str(ROOT / ".venv/blender/bin/python"))
-REPEATS = int(os.environ.get("BENCH_REPEATS", "9"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "12"))
+# The turns are spread over this many fresh sets of client processes: each process has its own
+# hash seed and memory layout, which move one process's speed by several per cent for all of
+# its life, so ratios from one set of processes share that luck (as pyperf's workers do).
+PROCESSES = max(1, min(REPEATS, int(os.environ.get("BENCH_PROCESSES", "4"))))
 CLIENTS = ("project", "aiohttp", "openai")
 # metric -> (result key, higher is better, label)
 METRICS = {
@@ -140,21 +145,25 @@ class Served:
 def alternating(metric: str, url: str) -> dict[str, list[dict]]:
     """``REPEATS`` turns of one batch per client, each client warm in its own process; the
     order turns round every turn, so a load that rises or falls favours each client as often
-    as it hurts it."""
-    served = []
-    try:
-        for client in CLIENTS:
-            served.append(Served(client, metric, url))
-        if metric in NOISE_METRICS:  # the noise floor: raw aiohttp against itself
-            served.append(Served("aiohttp", metric, url, name=AGAIN))
-        runs: dict[str, list[dict]] = {one.name: [] for one in served}
-        for turn in range(REPEATS):
-            for one in served if turn % 2 == 0 else served[::-1]:
-                runs[one.name].append(one.batch())
-        return runs
-    finally:
-        for one in served:
-            one.close()
+    as it hurts it. The turns are shared out over ``PROCESSES`` fresh sets of processes."""
+    names = [*CLIENTS, *([AGAIN] if metric in NOISE_METRICS else [])]
+    runs: dict[str, list[dict]] = {name: [] for name in names}
+    turn = 0
+    for generation in range(PROCESSES):
+        turns = REPEATS // PROCESSES + (generation < REPEATS % PROCESSES)
+        served = []
+        try:
+            for name in names if generation % 2 == 0 else names[::-1]:
+                client = "aiohttp" if name == AGAIN else name  # noise floor: raw against raw
+                served.append(Served(client, metric, url, name=name))
+            for _ in range(turns):
+                for one in served if turn % 2 == 0 else served[::-1]:
+                    runs[one.name].append(one.batch())
+                turn += 1
+        finally:
+            for one in served:
+                one.close()
+    return runs
 
 
 def client_benchmarks(url: str) -> dict:
