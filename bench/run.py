@@ -4,10 +4,10 @@ plus the cost on Blender's main thread. Prints a table and writes bench/results/
 The project's client is configured as Blender's preferences configure it (``trust_env`` on).
 Every figure is the median of ``BENCH_REPEATS`` rounds; within a round the clients take turns,
 so a round's ratios compare runs made under the same load, and the ratios are reported as the
-median of the rounds with their range. The rounds are shared out over ``BENCH_PROCESSES`` fresh
-sets of client processes, so no one process's luck decides a ratio. Targets are from issue 12; a missed target is printed as
-such (the run itself does not fail on noise). ``BENCH_METRICS=seq,conc32`` runs only those
-(and skips the Blender half).
+median of the rounds with their range. The rounds are shared out over ``BENCH_PROCESSES``
+fresh sets of client processes, so no one process's luck decides a ratio. Targets are from
+issue 12; a missed target is printed as such (the run itself does not fail on noise).
+``BENCH_METRICS=seq,conc32`` runs only those (and skips the Blender half).
 """
 
 from __future__ import annotations
