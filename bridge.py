@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 import bpy
 from bpy.app.handlers import persistent
 
-from . import job_state, screen, text_io
+# Imported here, not at first use: a first import inside pump() (3 ms when it compiles) was the
+# slowest main-thread moment of a whole stream.
+from . import health, info_log, job_state, results, screen, text_io
 from .job_state import Job, Origin
 
 if TYPE_CHECKING:
@@ -178,8 +180,6 @@ def _pump() -> float | None:
         events = worker.poll()
         if events:
             changed = _deliver(events, now)
-    from . import health
-
     if health.maybe_check(now):
         changed = True
     running = bool(job_state.active_jobs())
@@ -198,8 +198,6 @@ def _pump() -> float | None:
 def _deliver(events: list[Event], now: float) -> bool:
     """Write the texts, record what happened, run what ended jobs do; True when a job started
     or ended (more than text arrived)."""
-    from . import info_log, results
-
     pending: dict[str, list[str]] = {}
     touched: dict[str, int | None] = {}  # text name -> its line count before this delivery
     ended: list[Job] = []
@@ -371,7 +369,5 @@ def unregister() -> None:
         worker.shutdown(timeout=SHUTDOWN_TIMEOUT)
     job_state.clear()
     screen.forget()
-    from . import health, info_log
-
     health.reset()
     info_log.reset()

@@ -59,3 +59,10 @@ def test_requests_complete_after_each_enable(report, server) -> None:
         assert f"Who lit the lamp, take {i}?" in cycle["text"]
         assert cycle["after"] == NOTHING_LEFT
     assert len(server.chat_requests) == 4
+
+
+def test_pump_imports_nothing_on_blenders_main_thread(report) -> None:
+    # A first import inside pump() stalled Blender's UI mid-answer (3 ms when it compiled):
+    # the modules delivery needs are imported with the bridge, when the extension is enabled.
+    assert report["imports_while_streaming"] == []
+    assert report["imports_in_pump"] == []

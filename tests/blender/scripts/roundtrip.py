@@ -10,6 +10,7 @@ import time
 
 import bpy
 from harness import (
+    PUMP_IMPORTS,
     configure,
     disable,
     enable,
@@ -60,6 +61,7 @@ def main() -> dict:
         "text": text.as_string() if text is not None else None,
         "threads": len(worker_threads()),
     }
+    result["imports_while_streaming"] = list(PUMP_IMPORTS.names)
     start = time.perf_counter()
     disable()
     result["disable_in_flight_seconds"] = time.perf_counter() - start
@@ -75,6 +77,7 @@ def main() -> dict:
         answer["after"] = leftovers(classes)
         cycles.append(answer)
     result["cycles"] = cycles
+    result["imports_in_pump"] = list(PUMP_IMPORTS.names)
     return result
 
 
