@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-import warnings
 import pickle
+import warnings
 
 import pytest
 from hypothesis import given, settings
