@@ -24,8 +24,6 @@ from asyncio import current_task
 
 from . import defaults
 
-_INF = math.inf
-
 __all__ = ["Deadline", "DeadlineWatch"]
 
 
@@ -40,13 +38,9 @@ class DeadlineWatch:
         self._armed_at = math.inf
         self._loop: asyncio.AbstractEventLoop | None = None  # bound on first use
 
-    def _current_task(self) -> asyncio.Task:
-        """The task running now, looked up on the watch's loop (see the module docstring)."""
-        loop = self._loop
-        if loop is not None:
-            task = current_task(loop)
-            if task is not None:
-                return task
+    def _bind_running_task(self) -> asyncio.Task:
+        """The running task when the watch's loop has none running: the first use, or a new
+        loop, which the watch then serves (``Deadline.__enter__`` asks the bound loop first)."""
         loop = asyncio.get_running_loop()  # RuntimeError outside an event loop
         if loop is not self._loop:  # first use, or a new loop: the old one's timer is void
             self.close()
@@ -127,15 +121,12 @@ class Deadline:
         loop = watch._loop
         task = current_task(loop) if loop is not None else None
         if task is None:
-            task = watch._current_task()
+            task = watch._bind_running_task()
         self._task = task
         self._cancelling = task.cancelling()
         self.expired = False
-        when = self.when
-        if when < _INF:  # watch._add(self), inlined: this runs once or twice per request
-            watch._entries.add(self)
-            if when < watch._armed_at:
-                watch._arm(when)
+        if self.when < math.inf:
+            watch._add(self)
         return self
 
     def __exit__(self, exc_type: type | None, exc: BaseException | None, _tb) -> None:
