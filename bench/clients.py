@@ -311,8 +311,8 @@ def batch_metric(metric: str):
     """(warm-up, one batch) of a batch metric, each a coroutine function of the client."""
     if metric == "seq":
         return seq_warm, seq_batch
-    if metric.startswith("conc"):
-        load = int(metric[4:])
+    load = load_of(metric)
+    if load is not None:
         return (lambda c: conc_warm(c, load)), (lambda c: conc_batch(c, load))
     if metric.startswith("stream"):
         write = metric.removeprefix("stream")
