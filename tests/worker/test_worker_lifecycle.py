@@ -77,8 +77,12 @@ def test_cancel_before_start_ends_the_job_at_once_without_a_request(
 
 
 def test_cancel_all_ends_every_job_and_drops_every_stream(
-    worker: Worker, mock_server: MockServer
+    make_worker, mock_server: MockServer
 ) -> None:
+    # Three requests at most, so the three streams fill every slot and the five jobs after
+    # them stay queued: with the default four, one of those five raced the cancellation to
+    # the server, and its stream's drop made a fourth disconnect (a flaky failure on 3.13).
+    worker = make_worker(mock_server, max_concurrent_requests=3).start()
     for _ in range(3):
         mock_server.enqueue(stream(SLOW, delay=0.05))
     job_ids = [worker.submit(Request("mock-echo", USER)) for _ in range(3)]
@@ -93,6 +97,7 @@ def test_cancel_all_ends_every_job_and_drops_every_stream(
         job: "cancelled" for job in job_ids + queued
     }
     wait_for(lambda: len(mock_server.disconnects) == 3, timeout=2.0)
+    assert len(mock_server.chat_requests) == 3  # the queued jobs never reached the server
     assert worker.active_jobs == 0
     assert worker.cancel_all() == 0
 
