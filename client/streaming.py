@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
@@ -39,6 +38,7 @@ from .completions import (
     usage_from,
 )
 from .errors import LiteLLMError
+from .json_codec import loads_text
 from .quick_checks import chunk_is_well_formed, completion_is_well_formed
 from .sse import SSEDecoder
 from .timeouts import Timeout
@@ -282,7 +282,7 @@ class ChatStream:
         if name != "message" and name != "error":
             return None  # a named event this client has no use for ("ping", ...)
         try:
-            chunk = json.loads(data)
+            chunk = loads_text(data)
         except (ValueError, RecursionError) as error:
             errors = self._transport.errors
             if name == "error":  # an error event in plain words (or in unreadable JSON)

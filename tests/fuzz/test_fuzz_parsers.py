@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from litellm_screenwriter.client import Conversation, defaults
+from litellm_screenwriter.client import Conversation, defaults, json_codec
 from litellm_screenwriter.client.error_bodies import (
     _valid_escapes,
     error_from_body,
@@ -35,7 +35,6 @@ from litellm_screenwriter.client.quick_checks import (
 )
 from litellm_screenwriter.client.retry_policy import RetryPolicy, decide_retry, server_wait
 from litellm_screenwriter.client.sse import SSEDecoder
-from litellm_screenwriter.client.transport import decode_json
 from litellm_screenwriter.client.validation import schema_errors
 from tests.fuzz.conftest import fuzz
 from tests.fuzz.strategies import (
@@ -269,11 +268,16 @@ def test_the_retry_decision_is_always_a_finite_bounded_wait(
 # -- whole JSON bodies ----------------------------------------------------------------------------
 
 
-def _loads_outcome(function, raw):
+def _outcome(function, value):
+    """What a call gave: its value, or the type and the words of what it raised."""
     try:
-        return "ok", function(raw)
-    except (ValueError, RecursionError) as error:
-        return "error", type(error)
+        return "ok", function(value)
+    except (TypeError, ValueError, RecursionError) as error:
+        return "error", type(error), str(error)
+
+
+def _stdlib_dumps(value):
+    return json.dumps(value, allow_nan=False).encode()
 
 
 @fuzz(400)
@@ -289,10 +293,89 @@ def _loads_outcome(function, raw):
 @example(raw='{"a": 1}'.encode("utf-16-le"))
 @example(raw=b'\xef\xbb\xbf{"a": 1}')  # UTF-8 with a BOM
 @example(raw=b'{"a": "\xff"}')  # not UTF-8
+@example(raw=b'{"a": 1} ')  # whitespace after the object
+@example(raw=b'{"a": 1}{"b": 2}')  # extra data
+@example(raw=b"{" * 100_000)  # deeper than the parser's recursion limit
 def test_the_body_decoder_is_json_loads(raw):
-    """decode_json skips json.loads' encoding guess for a body that can only be UTF-8: it must
-    give the same value, or fail with the same exception type, for any bytes."""
-    assert _loads_outcome(decode_json, raw) == _loads_outcome(json.loads, raw)
+    """json_codec.loads skips json.loads' encoding guess and its whitespace regexes for a body
+    that can only be UTF-8: it must give the same value, or fail with the same exception and
+    the same words, for any bytes."""
+    assert _outcome(json_codec.loads, raw) == _outcome(json.loads, raw)
+
+
+@fuzz(300)
+@given(text=st.text(max_size=40).map(lambda text: "{" + text) | JSON.map(json.dumps))
+@example(text="{")
+@example(text='{"a": [1, 2.5, null, true]}\n')
+@example(text='{"a": 1}x')
+@example(text="\ufeff{}")  # a BOM: json.loads refuses it in its own words
+@example(text='{"a": NaN, "b": -Infinity}')
+def test_the_event_decoder_is_json_loads(text):
+    assert _outcome(json_codec.loads_text, text) == _outcome(json.loads, text)
+
+
+def _circular() -> list:
+    loop: list = []
+    loop.append(loop)
+    return loop
+
+
+@fuzz(300)
+@given(
+    value=JSON
+    | st.dictionaries(st.text(max_size=5), st.floats() | st.text() | st.none(), max_size=4)
+    | st.lists(st.sampled_from([math.nan, math.inf, b"bytes", {1, 2}, object()]), max_size=3)
+)
+@example(value={"metadata": {"loop": _circular()}})
+@example(value={"a": [[[[]]]], "é": "\U0001f3ac \u201ccurly\u201d \u05e9\u05dc\u05d5\u05dd"})
+@example(value="a bare string")
+@example(value={1: "int key", None: "null key", 2.5: "float key"})
+def test_the_request_encoder_is_json_dumps(value):
+    """json_codec.dumps is json.dumps(allow_nan=False) for any value, failures included."""
+    assert _outcome(json_codec.dumps, value) == _outcome(_stdlib_dumps, value)
+
+
+def test_the_request_encoder_recovers_from_every_kind_of_failure():
+    """A failed encode leaves the ids of the lists and dicts it was inside in the encoder's
+    circular-reference markers. The request fixed and sent again (the same dict) must not be
+    refused as circular."""
+    request = {"messages": [{"role": "user", "content": "Hi"}], "metadata": {}}
+    for bad in (object(), math.nan, _circular(), b"bytes"):
+        request["metadata"] = {"tags": [bad]}
+        with pytest.raises((TypeError, ValueError)):
+            json_codec.dumps(request)
+        request["metadata"] = {"tags": ["fixed"]}
+        assert json_codec.dumps(request) == _stdlib_dumps(request)
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    request["metadata"] = {"tags": deep}
+    with pytest.raises(RecursionError):
+        json_codec.dumps(request)
+    request["metadata"] = {}
+    assert json_codec.dumps(request) == _stdlib_dumps(request)
+
+
+def test_each_thread_encodes_with_its_own_markers():
+    """The worker thread, the main thread and the CLI may encode at once. A shared markers
+    dict would let one encode see another's ids (a value called circular) or clear them: the
+    C encoder and its markers must be each thread's own."""
+    import threading
+
+    seen = {}
+
+    def record() -> None:
+        json_codec.dumps({"a": 1})
+        local = json_codec._thread_encoder
+        seen[threading.current_thread().name] = (local.encode, local.markers)
+
+    record()
+    thread = threading.Thread(target=record, name="other")
+    thread.start()
+    thread.join()
+    (mine, my_markers), (theirs, their_markers) = seen["MainThread"], seen["other"]
+    assert mine is not theirs
+    assert my_markers is not their_markers
 
 
 # -- shape checks against the schemas -----------------------------------------------------------
