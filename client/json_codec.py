@@ -55,7 +55,7 @@ def dumps(value: Any) -> bytes:
     """``json.dumps(value, allow_nan=False).encode()``: the same bytes, the same errors
     (``TypeError``, ``ValueError``, ``RecursionError``)."""
     local = _thread_encoder
-    if local is None or type(value) is str:  # a bare string: JSONEncoder's own shortcut
+    if local is None:
         return _ENCODER.encode(value).encode()
     try:
         return "".join(local.encode(value, 0)).encode()
